@@ -1,0 +1,124 @@
+// Package testregistry runs the real distribution registry (the server behind
+// Docker Hub's open-source registry) in-process on an httptest server with
+// in-memory storage, and records every request it serves so tests can count
+// uploads.
+package testregistry
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+
+	"github.com/distribution/distribution/v3/configuration"
+	"github.com/distribution/distribution/v3/registry/handlers"
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory" // the in-memory storage driver
+	"github.com/sirupsen/logrus"
+)
+
+// Request is one request the registry served.
+type Request struct {
+	Method string
+	Path   string
+	Status int
+}
+
+// Registry is a running in-process registry.
+type Registry struct {
+	// URL is the base URL, e.g. "http://127.0.0.1:41234".
+	URL string
+	// Host is the host:port part of URL, usable in image references.
+	Host string
+
+	server *httptest.Server
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	requests []Request
+}
+
+// Start starts a registry with empty in-memory storage on a loopback port.
+func Start() (*Registry, error) {
+	logrus.SetOutput(io.Discard)
+	ctx, cancel := context.WithCancel(context.Background())
+	config := &configuration.Configuration{
+		Storage: configuration.Storage{
+			"inmemory": configuration.Parameters{},
+			"delete":   configuration.Parameters{"enabled": true},
+			"maintenance": configuration.Parameters{"uploadpurging": map[any]any{
+				"enabled": false,
+			}},
+		},
+	}
+	config.Log.Level = "error"
+	config.Log.AccessLog.Disabled = true
+	app := handlers.NewApp(ctx, config)
+	r := &Registry{cancel: cancel}
+	r.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		app.ServeHTTP(rec, req)
+		r.mu.Lock()
+		r.requests = append(r.requests, Request{Method: req.Method, Path: req.URL.Path, Status: rec.status})
+		r.mu.Unlock()
+	}))
+	r.URL = r.server.URL
+	r.Host = strings.TrimPrefix(r.server.URL, "http://")
+	if r.Host == "" {
+		r.Close()
+		return nil, fmt.Errorf("starting test registry: no address")
+	}
+	return r, nil
+}
+
+// Close stops the registry and frees its storage.
+func (r *Registry) Close() {
+	r.server.CloseClientConnections()
+	r.server.Close()
+	r.cancel()
+}
+
+// Requests returns a copy of every request served so far.
+func (r *Registry) Requests() []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Request(nil), r.requests...)
+}
+
+// Reset forgets the requests recorded so far.
+func (r *Registry) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = nil
+}
+
+// BlobUploads counts the blob uploads started since the last Reset
+// (POST /v2/<name>/blobs/uploads/ that did not mount an existing blob).
+func (r *Registry) BlobUploads() int {
+	n := 0
+	for _, q := range r.Requests() {
+		if q.Method == http.MethodPost && strings.HasSuffix(q.Path, "/blobs/uploads/") && q.Status == http.StatusAccepted {
+			n++
+		}
+	}
+	return n
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets streaming responses through.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
