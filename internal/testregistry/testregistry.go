@@ -10,13 +10,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
+	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"           // basic auth for WithBasicAuth
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory" // the in-memory storage driver
 	"github.com/sirupsen/logrus"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Request is one request the registry served.
@@ -40,8 +44,32 @@ type Registry struct {
 	requests []Request
 }
 
+// Option configures a test registry.
+type Option func(*configuration.Configuration) error
+
+// WithBasicAuth makes the registry require this user and password
+// (distribution's htpasswd access controller, bcrypt hashed).
+func WithBasicAuth(user, password string) Option {
+	return func(c *configuration.Configuration) error {
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+		if err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp("", "testregistry-auth-*")
+		if err != nil {
+			return err
+		}
+		file := filepath.Join(dir, "htpasswd")
+		if err := os.WriteFile(file, []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
+			return err
+		}
+		c.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "brefimg-test", "path": file}}
+		return nil
+	}
+}
+
 // Start starts a registry with empty in-memory storage on a loopback port.
-func Start() (*Registry, error) {
+func Start(opts ...Option) (*Registry, error) {
 	logrus.SetOutput(io.Discard)
 	ctx, cancel := context.WithCancel(context.Background())
 	config := &configuration.Configuration{
@@ -55,6 +83,12 @@ func Start() (*Registry, error) {
 	}
 	config.Log.Level = "error"
 	config.Log.AccessLog.Disabled = true
+	for _, o := range opts {
+		if err := o(config); err != nil {
+			cancel()
+			return nil, fmt.Errorf("configuring test registry: %w", err)
+		}
+	}
 	app := handlers.NewApp(ctx, config)
 	r := &Registry{cancel: cancel}
 	r.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
