@@ -221,15 +221,15 @@ func ImageRef(s Spec, line int, php string, arch string) (string, error) {
 		return "", err
 	}
 	if arch == "arm64" {
-		return "", fmt.Errorf("Bref publishes no arm64 extension images (extra-php-extensions#622); build for --platform linux/amd64 or drop --ext %s", s.Name)
+		return "", fmt.Errorf("--ext %s: Bref publishes no arm64 extension images (extra-php-extensions#622); build for --platform linux/amd64 or drop --ext %s", s.Name, s.Name)
 	}
 	if versions := extPHP[line][s.Name]; !slices.Contains(versions, v) {
 		switch {
 		case OlderTagsOnly(line, v) && s.Tag != "":
 			// An explicit older tag: the user knows which one exists.
 		case OlderTagsOnly(line, v):
-			return "", fmt.Errorf("Bref %d extension images for PHP %s exist only under tags older than %s (%s is built for PHP %s): name one, e.g. --ext %s@0.9, or use --php %s",
-				line, v, DefaultTag(line), DefaultTag(line), joinWords(versions, "and"), s.Name, joinWords(versions, "or"))
+			return "", fmt.Errorf("--ext %s: Bref %d extension images for PHP %s exist only under tags older than %s (%s is built for PHP %s): name one, e.g. --ext %s@0.9, or use --php %s",
+				s.Name, line, v, DefaultTag(line), DefaultTag(line), joinWords(versions, "and"), s.Name, joinWords(versions, "or"))
 		default:
 			return "", fmt.Errorf("extension %q is not published for PHP %s on Bref %d: it exists for PHP %s (use --php %s)",
 				s.Name, v, line, joinWords(versions, "and"), joinWords(versions, "or"))
@@ -250,7 +250,7 @@ func checkName(name string, line int) error {
 	}
 	if line == 3 && name == "redis" {
 		// [aws-lambda-layers@main php-8*/Dockerfile, src/php.ini; FACTS §5]
-		return errors.New("Bref 3 needs no redis extension image: its base image ships redis 6.3.0, disabled; " +
+		return errors.New("--ext redis: Bref 3 needs no redis extension image: its base image ships redis 6.3.0, disabled; " +
 			"enable it with a file php/conf.d/redis.ini in the app containing \"extension=redis\" " +
 			"(it lands in /var/task/php/conf.d), and drop --ext redis")
 	}

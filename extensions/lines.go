@@ -113,7 +113,7 @@ func Lines() []int {
 // CheckLine returns an error if line is not a supported Bref major line.
 func CheckLine(line int) error {
 	if _, ok := lineInfos[line]; !ok {
-		return fmt.Errorf("Bref line %d does not exist: use --bref 1, 2 or 3", line)
+		return fmt.Errorf("--bref %d: Bref line %d does not exist: use --bref 1, 2 or 3", line, line)
 	}
 	return nil
 }
@@ -254,7 +254,7 @@ func BaseImage(line int, php string, rt Runtime, arch string) (Base, error) {
 	prefix := ""
 	if arch == "arm64" {
 		if !info.arm64 {
-			return Base{}, fmt.Errorf("Bref %d has no arm64 images: use --bref 2 or 3, or --platform linux/amd64", line)
+			return Base{}, fmt.Errorf("--platform linux/arm64: Bref %d has no arm64 images: use --bref 2 or 3, or --platform linux/amd64", line)
 		}
 		prefix = "arm-"
 	}

@@ -16,8 +16,8 @@ import (
 	"sync"
 
 	"github.com/distribution/distribution/v3/configuration"
+	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd" // basic auth for WithBasicAuth
 	"github.com/distribution/distribution/v3/registry/handlers"
-	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"           // basic auth for WithBasicAuth
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory" // the in-memory storage driver
 	"github.com/sirupsen/logrus"
 	"golang.org/x/crypto/bcrypt"

@@ -1,0 +1,384 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/brefimg/brefimg/layers"
+	"github.com/brefimg/brefimg/registry"
+)
+
+// Source reads images by reference; *registry.Client is one.
+type Source interface {
+	Image(ctx context.Context, ref string, platform v1.Platform) (v1.Image, registry.Resolved, error)
+}
+
+var _ Source = (*registry.Client)(nil)
+
+// Annotation keys recording the base image (OCI image spec, annotations.md).
+const (
+	AnnotationBaseName   = "org.opencontainers.image.base.name"
+	AnnotationBaseDigest = "org.opencontainers.image.base.digest"
+)
+
+// TmpMessage is what a finding says about a file under /tmp.
+const TmpMessage = "/tmp is empty at every cold start on Lambda; this file will not be there"
+
+type options struct {
+	tempDir string
+}
+
+// Option configures Build.
+type Option func(*options) error
+
+// WithTempDir sets where the app layer is written while the build runs.
+func WithTempDir(dir string) Option {
+	return func(o *options) error {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() {
+			return fmt.Errorf("temporary directory %q is not a directory", dir)
+		}
+		o.tempDir = dir
+		return nil
+	}
+}
+
+// Origin says what added a layer of the result.
+type Origin struct {
+	// Kind is "base", "image" (copied from another image) or "dir" (a local directory).
+	Kind string `json:"kind"`
+	// Name is the step's name (e.g. "redis"), empty for the base.
+	Name string `json:"name,omitempty"`
+	// Reused is true when the layer is another image's blob appended as it is.
+	Reused bool `json:"reused,omitempty"`
+}
+
+// Input is an image the build read, with the digest it resolved to.
+type Input struct {
+	// Name is the step's name ("base" for the base image).
+	Name string `json:"name"`
+	registry.Resolved
+}
+
+// Result is a built image and what the build found.
+type Result struct {
+	// Image is the image; reading its added layers needs the Result to be open.
+	Image v1.Image
+	// Platform is the image's platform, e.g. "linux/amd64".
+	Platform string
+	// Base is the base image as resolved.
+	Base Input
+	// Inputs are the other images read (extensions, COPY --from), in step order.
+	Inputs []Input
+	// Origins has one entry per layer of Image, in order.
+	Origins []Origin
+	// Findings are the warnings and errors, in the order found.
+	Findings []Finding
+
+	closers []func() error
+}
+
+// Close removes the temporary files behind the added layers.
+func (r *Result) Close() error {
+	var errs []error
+	for _, c := range r.closers {
+		errs = append(errs, c())
+	}
+	r.closers = nil
+	return errors.Join(errs...)
+}
+
+// Build assembles the image the plan describes. On error nothing is left
+// behind. The caller must Close the result once the image is written.
+func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Result, err error) {
+	o := options{tempDir: os.TempDir()}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	platform, err := v1.ParsePlatform(plan.Platform)
+	if err != nil || platform.OS == "" || platform.Architecture == "" {
+		return nil, inputf("--platform %q is not OS/ARCH (e.g. linux/amd64)", plan.Platform)
+	}
+	if plan.Epoch.IsZero() {
+		plan.Epoch = time.Unix(0, 0)
+	}
+	res := &Result{Platform: plan.Platform}
+	defer func() {
+		if err != nil {
+			res.Close()
+		}
+	}()
+
+	base, resolved, err := src.Image(ctx, plan.Base, *platform)
+	if err != nil {
+		return nil, classify(fmt.Errorf("reading base image: %w", err))
+	}
+	res.Base = Input{Name: "base", Resolved: resolved}
+	baseMT, err := base.MediaType()
+	if err != nil {
+		return nil, fmt.Errorf("reading base image %s: %w", plan.Base, err)
+	}
+	layerMT := types.DockerLayer
+	if baseMT == types.OCIManifestSchema1 {
+		layerMT = types.OCILayer
+	}
+	baseCfg, err := base.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading base image config %s: %w", plan.Base, err)
+	}
+	baseLayers, err := base.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading base image %s: %w", plan.Base, err)
+	}
+	for range baseLayers {
+		res.Origins = append(res.Origins, Origin{Kind: "base"})
+	}
+	workdir := baseCfg.Config.WorkingDir
+	if workdir == "" {
+		workdir = "/"
+	}
+
+	lopts := []layers.Option{layers.WithEpoch(plan.Epoch), layers.WithMediaType(layerMT), layers.WithTempDir(o.tempDir)}
+	created := v1.Time{Time: plan.Epoch.UTC()}
+	var adds []mutate.Addendum
+	var appEntries []layers.Entry
+	for _, step := range plan.Steps {
+		var added []added
+		if step.Image != "" {
+			added, err = res.imageStep(ctx, src, step, *platform, lopts)
+		} else {
+			added, err = res.dirStep(ctx, step, lopts)
+			for _, a := range added {
+				appEntries = append(appEntries, a.entries...)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range added {
+			res.tmpFindings(a.entries)
+			adds = append(adds, mutate.Addendum{
+				Layer:     a.layer,
+				MediaType: layerMT,
+				History:   v1.History{Created: created, CreatedBy: a.createdBy, Comment: "brefimg"},
+			})
+			res.Origins = append(res.Origins, a.origin)
+		}
+	}
+	if plan.Handler != "" {
+		res.handlerFinding(plan.Handler, workdir, appEntries)
+	}
+
+	img, err := mutate.Append(base, adds...)
+	if err != nil {
+		return nil, fmt.Errorf("appending layers: %w", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading assembled config: %w", err)
+	}
+	cf = cf.DeepCopy()
+	cf.Created = created
+	if plan.Config.Cmd != nil {
+		cf.Config.Cmd = plan.Config.Cmd
+	}
+	cf.Config.Env = mergeEnv(cf.Config.Env, plan.Config.Env)
+	baseName := baseNameOf(plan.Base)
+	anns := map[string]string{AnnotationBaseName: baseName, AnnotationBaseDigest: resolved.Digest.String()}
+	if layerMT == types.DockerLayer {
+		// Docker schema 2 manifests have no annotations: record the base in labels.
+		if cf.Config.Labels == nil {
+			cf.Config.Labels = map[string]string{}
+		}
+		for k, v := range anns {
+			cf.Config.Labels[k] = v
+		}
+	}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return nil, fmt.Errorf("writing config: %w", err)
+	}
+	if layerMT == types.OCILayer {
+		img = mutate.Annotations(img, anns).(v1.Image)
+	}
+	res.Image = img
+	return res, nil
+}
+
+// added is one layer a step adds.
+type added struct {
+	layer     v1.Layer
+	entries   []layers.Entry
+	createdBy string
+	origin    Origin
+}
+
+func (r *Result) imageStep(ctx context.Context, src Source, step Step, platform v1.Platform, lopts []layers.Option) ([]added, error) {
+	if step.Src != step.Dest {
+		return nil, inputf("copying %s from %s to %s: copying to another path is not supported yet", step.Src, step.Image, step.Dest)
+	}
+	img, resolved, err := src.Image(ctx, step.Image, platform)
+	if err != nil {
+		return nil, classify(fmt.Errorf("reading %s image: %w", step.Name, err))
+	}
+	r.Inputs = append(r.Inputs, Input{Name: step.Name, Resolved: resolved})
+	ls, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading layers of %s: %w", step.Image, err)
+	}
+	// Append the image's own blobs when every entry lies under Src and the
+	// layer is gzip; otherwise copy the Src subtree into a new layer.
+	var out []added
+	reuse := true
+	for i, l := range ls {
+		mt, err := l.MediaType()
+		if err != nil {
+			return nil, fmt.Errorf("reading layer %d of %s: %w", i+1, step.Image, err)
+		}
+		if mt != types.DockerLayer && mt != types.OCILayer {
+			reuse = false
+			break
+		}
+		entries, err := layers.List(l)
+		if err != nil {
+			return nil, fmt.Errorf("reading layer %d of %s: %w", i+1, step.Image, err)
+		}
+		for _, e := range entries {
+			if !under(e.Path, step.Src) {
+				reuse = false
+				break
+			}
+		}
+		if !reuse {
+			break
+		}
+		by := step.CreatedBy
+		if len(ls) > 1 {
+			by = fmt.Sprintf("%s # layer %d of %d", by, i+1, len(ls))
+		}
+		out = append(out, added{layer: l, entries: entries, createdBy: by, origin: Origin{Kind: "image", Name: step.Name, Reused: true}})
+	}
+	if reuse {
+		return out, nil
+	}
+	sub, left, err := layers.Subtree(ctx, img, step.Src, lopts...)
+	if err != nil {
+		return nil, fmt.Errorf("copying %s from %s: %w", step.Src, step.Image, err)
+	}
+	r.closers = append(r.closers, sub.Close)
+	if len(left) > 0 {
+		paths := make([]string, 0, len(left))
+		for _, e := range left {
+			if e.Path != "/" {
+				paths = append(paths, e.Path)
+			}
+		}
+		if len(paths) > 0 {
+			r.Findings = append(r.Findings, Finding{
+				ID: FindingOutsideCopy, Severity: Warning, Path: step.Image,
+				Message: fmt.Sprintf("holds files outside %s; only %s was copied (as COPY --from=%s %s %s does), so these are not in the image: %s",
+					step.Src, step.Src, step.Image, step.Src, step.Dest, summarize(paths, 10)),
+			})
+		}
+	}
+	return []added{{layer: sub, entries: sub.Entries(), createdBy: step.CreatedBy, origin: Origin{Kind: "image", Name: step.Name}}}, nil
+}
+
+func (r *Result) dirStep(ctx context.Context, step Step, lopts []layers.Option) ([]added, error) {
+	opts := append(append([]layers.Option(nil), lopts...), layers.WithIgnorePatterns(step.Ignore))
+	l, err := layers.FromDir(ctx, step.Dir, step.Dest, opts...)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ENOSPC) {
+			return nil, err
+		}
+		return nil, &InputError{Err: err}
+	}
+	r.closers = append(r.closers, l.Close)
+	for _, s := range l.Skipped() {
+		r.Findings = append(r.Findings, Finding{ID: FindingSkipped, Severity: Warning, Path: path.Join(step.Dir, s.Path),
+			Message: "left out of the image: " + s.Reason})
+	}
+	return []added{{layer: l, entries: l.Entries(), createdBy: step.CreatedBy, origin: Origin{Kind: "dir", Name: step.Name}}}, nil
+}
+
+func (r *Result) tmpFindings(entries []layers.Entry) {
+	for _, e := range entries {
+		if strings.HasPrefix(e.Path, "/tmp/") {
+			r.Findings = append(r.Findings, Finding{ID: FindingTmp, Severity: Warning, Path: e.Path, Message: TmpMessage})
+		}
+	}
+}
+
+func (r *Result) handlerFinding(handler, workdir string, entries []layers.Entry) {
+	want := handler
+	if !path.IsAbs(want) {
+		want = path.Join(workdir, handler)
+	}
+	for _, e := range entries {
+		if e.Path == want && e.Type != '5' { // any non-directory entry: file or symlink
+			return
+		}
+	}
+	r.Findings = append(r.Findings, Finding{ID: FindingHandler, Severity: Error, Path: want,
+		Message: fmt.Sprintf("the CMD handler %q is not in the app: Lambda would fail at the first request; check --cmd, that the file exists in the app dir, and that .dockerignore does not exclude it", handler)})
+}
+
+// under reports whether p is dir or lies under it.
+func under(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+func summarize(paths []string, n int) string {
+	if len(paths) <= n {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
+}
+
+// mergeEnv sets each KEY=VALUE of add on top of env, keeping env's order.
+func mergeEnv(env, add []string) []string {
+	out := append([]string(nil), env...)
+	for _, kv := range add {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, e := range out {
+			if ek, _, _ := strings.Cut(e, "="); ek == k {
+				out[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// baseNameOf returns the fully qualified name of a base reference
+// ("docker.io/bref/php-80-fpm:1"), as the OCI annotation wants.
+func baseNameOf(ref string) string {
+	if r, err := name.ParseReference(ref); err == nil {
+		return r.Name()
+	}
+	return ref
+}
+
+// classify marks registry errors that are the user's to fix as input errors.
+func classify(err error) error {
+	if registry.IsInput(err) {
+		return &InputError{Err: err}
+	}
+	return err
+}

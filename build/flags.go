@@ -1,0 +1,133 @@
+package build
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/brefimg/brefimg/extensions"
+	"github.com/brefimg/brefimg/layers"
+)
+
+// Flags is what `brefimg build` is given on its command line (or its
+// environment), before defaults.
+type Flags struct {
+	// Line is the Bref major line (1, 2 or 3); 0 means extensions.DefaultLine.
+	Line int
+	// PHP is the PHP version ("8.0" or "80"); "" means the line's newest.
+	PHP string
+	// Runtime is fpm, function or console; "" means fpm.
+	Runtime string
+	// Platform is linux/amd64 or linux/arm64; "" means linux/amd64.
+	Platform string
+	// Exts lists extensions, each "name" or "name@tag", or comma-separated lists of them.
+	Exts []string
+	// Base replaces the catalog's base image when set.
+	Base string
+	// Cmd is the handler; "" means the runtime's default.
+	Cmd string
+	// AppDir is the app directory; "" means ".".
+	AppDir string
+	// Epoch is the time written into the image.
+	Epoch time.Time
+}
+
+// AppDest is where the app directory goes in the image (Lambda's LAMBDA_TASK_ROOT).
+const AppDest = "/var/task"
+
+// NewPlan turns flags into a Plan. Every error is an *InputError naming the flag at fault.
+func NewPlan(f Flags) (Plan, error) {
+	if f.Line == 0 {
+		f.Line = extensions.DefaultLine
+	}
+	if err := extensions.CheckLine(f.Line); err != nil {
+		return Plan{}, &InputError{Err: err}
+	}
+	if f.Platform == "" {
+		f.Platform = "linux/amd64"
+	}
+	p, err := v1.ParsePlatform(f.Platform)
+	if err != nil || p.OS != "linux" || (p.Architecture != "amd64" && p.Architecture != "arm64") {
+		return Plan{}, inputf("--platform %q: Lambda runs linux/amd64 (x86_64) or linux/arm64", f.Platform)
+	}
+	rt := extensions.FPM
+	if f.Runtime != "" {
+		if rt, err = extensions.ParseRuntime(f.Runtime); err != nil {
+			return Plan{}, &InputError{Err: err}
+		}
+	}
+	php := f.PHP
+	if php == "" {
+		if php, err = extensions.NewestPHP(f.Line); err != nil {
+			return Plan{}, &InputError{Err: err}
+		}
+	} else if php, err = extensions.NormalizePHP(php); err != nil {
+		return Plan{}, &InputError{Err: err}
+	}
+	plan := Plan{Platform: f.Platform, Epoch: f.Epoch.UTC()}
+	if f.Base != "" {
+		plan.Base = f.Base
+	} else {
+		base, err := extensions.BaseImage(f.Line, php, rt, p.Architecture)
+		if err != nil {
+			return Plan{}, &InputError{Err: err}
+		}
+		plan.Base = base.Ref
+		plan.Config.Env = base.Env
+	}
+
+	specs, err := extensions.ParseSpecs(f.Exts)
+	if err != nil {
+		return Plan{}, &InputError{Err: err}
+	}
+	for _, s := range specs {
+		ref, err := extensions.ImageRef(s, f.Line, php, p.Architecture)
+		if err != nil {
+			return Plan{}, &InputError{Err: err}
+		}
+		plan.Steps = append(plan.Steps, Step{
+			Image: ref, Name: s.Name, Src: "/opt", Dest: "/opt",
+			CreatedBy: fmt.Sprintf("COPY --from=%s /opt /opt", ref),
+		})
+	}
+
+	dir := f.AppDir
+	if dir == "" {
+		dir = "."
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return Plan{}, inputf("app directory %q: %v: pass the directory of your PHP app (default \".\")", dir, unwrapPathError(err))
+	case !fi.IsDir():
+		return Plan{}, inputf("app directory %q is not a directory: pass the directory of your PHP app", dir)
+	}
+	ignore, err := layers.ReadIgnoreFile(dir)
+	if err != nil {
+		return Plan{}, &InputError{Err: err}
+	}
+	plan.Steps = append(plan.Steps, Step{Dir: dir, Name: "app", Dest: AppDest, Ignore: ignore, CreatedBy: "COPY . " + AppDest})
+
+	handler := f.Cmd
+	if handler == "" {
+		handler = extensions.DefaultHandler(rt)
+	}
+	if strings.TrimSpace(handler) == "" || path.Clean(filepath.ToSlash(handler)) == "." {
+		return Plan{}, inputf("--cmd %q: name the handler file relative to the app dir, e.g. public/index.php", f.Cmd)
+	}
+	plan.Config.Cmd = []string{handler}
+	plan.Handler = handler
+	return plan, nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,49 @@
+package build
+
+import (
+	"time"
+)
+
+// Plan is everything a build needs, as plain data.
+type Plan struct {
+	// Base is the reference of the base image, e.g. "bref/php-80-fpm:1".
+	Base string
+	// Platform is "os/arch[/variant]", e.g. "linux/amd64".
+	Platform string
+	// Steps are the layers to add, in order.
+	Steps []Step
+	// Config holds the changes to the base's config.
+	Config Config
+	// Epoch is the time written into every added entry, the config and the
+	// history; the zero Time means the Unix epoch.
+	Epoch time.Time
+	// Handler, when set, is the CMD handler that must exist in the app
+	// layer, relative to the working directory (e.g. "public/index.php").
+	Handler string
+}
+
+// Step adds a layer: either the subtree Src of another image, or a local directory.
+type Step struct {
+	// Image is the reference of an image to copy from ("" for a local directory).
+	Image string
+	// Name is a short label for findings and metadata, e.g. the extension name "redis".
+	Name string
+	// Src is the path copied from Image, e.g. "/opt". Only Src == Dest is supported.
+	Src string
+	// Dir is the local directory copied when Image is "".
+	Dir string
+	// Dest is the absolute path in the image, e.g. "/var/task".
+	Dest string
+	// Ignore holds .dockerignore patterns applied to Dir.
+	Ignore []string
+	// CreatedBy is the history text of the step, e.g. "COPY . /var/task".
+	CreatedBy string
+}
+
+// Config holds changes to the image config; zero fields leave the base's value.
+type Config struct {
+	// Cmd replaces the base's CMD when not nil.
+	Cmd []string
+	// Env entries ("KEY=VALUE") are set on top of the base's.
+	Env []string
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/brefimg/brefimg/internal/testregistry"
+)
+
+func testregistryBasicAuth(user, password string) testregistry.Option {
+	return testregistry.WithBasicAuth(user, password)
+}
+
+func basicAuth(user, password string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+}
+
+// TestBadInput checks that each bad input gets a clear message, exit code 2,
+// and that nothing is written.
+func TestBadInput(t *testing.T) {
+	reg := seeded(t)
+	app := appDir(t)
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		want     []string
+		noApp    bool // the args name the app dir themselves
+		noMirror bool // the args set --mirror themselves
+	}{
+		{name: "unknown extension", args: []string{"--bref", "1", "--php", "8.0", "--ext", "redsi"}, want: []string{`unknown extension "redsi"`, `did you mean "redis"`}},
+		{name: "extension not built for the PHP version", args: []string{"--bref", "2", "--php", "8.4", "--ext", "imap"}, want: []string{`"imap"`, "PHP 8.4", "8.3"}},
+		{name: "extension not on the line", args: []string{"--bref", "1", "--php", "8.0", "--ext", "bsdiff"}, want: []string{`"bsdiff"`, "Bref 2"}},
+		{name: "extension on arm64", args: []string{"--bref", "2", "--php", "8.2", "--platform", "linux/arm64", "--ext", "redis"}, want: []string{"arm64", "linux/amd64"}},
+		{name: "PHP not on the line", args: []string{"--bref", "1", "--php", "8.4"}, want: []string{"PHP 8.4", "Bref 1"}},
+		{name: "bad PHP version", args: []string{"--php", "eight"}, want: []string{`"eight"`}},
+		{name: "bad runtime", args: []string{"--runtime", "lambda"}, want: []string{`"lambda"`, "fpm"}},
+		{name: "bad line", args: []string{"--bref", "9"}, want: []string{"Bref line 9"}},
+		{name: "bad platform", args: []string{"--platform", "windows/amd64"}, want: []string{"--platform", "linux/arm64"}},
+		{name: "missing app dir", args: []string{"--bref", "1", "--php", "8.0", "/nonexistent/app"}, want: []string{`"/nonexistent/app"`, "no such file"}, noApp: true},
+		{name: "app dir is a file", args: []string{"--bref", "1", "--php", "8.0", notDir}, want: []string{notDir, "not a directory"}, noApp: true},
+		{name: "malformed tag", args: []string{"--bref", "1", "--php", "8.0", "-t", "UPPER/Case::x"}, want: []string{`-t "UPPER/Case::x"`}},
+		{name: "tag is a digest", args: []string{"--bref", "1", "--php", "8.0", "-t", reg.Host + "/app@sha256:" + strings.Repeat("a", 64)}, want: []string{"digest"}},
+		{name: "unknown output scheme", args: []string{"--bref", "1", "--php", "8.0", "-o", "zip:out.zip"}, want: []string{`-o "zip:out.zip"`, "oci:DIR"}},
+		{name: "bad epoch", args: []string{"--source-date-epoch", "yesterday"}, want: []string{"--source-date-epoch"}},
+		{name: "unreachable registry", args: []string{"--bref", "1", "--php", "8.0", "--mirror", "127.0.0.1:1"}, want: []string{"127.0.0.1:1", "unreachable"}, noMirror: true},
+		{name: "missing image", args: []string{"--bref", "1", "--php", "8.1", "--base", "bref/does-not-exist:1"}, want: []string{"bref/does-not-exist:1", "no such image"}},
+		{name: "missing handler", args: []string{"--bref", "1", "--php", "8.0", "--cmd", "public/missing.php"}, want: []string{"handler-missing", "public/missing.php"}},
+		{name: "two app dirs", args: []string{"a", "b"}, want: []string{"one APP_DIR"}, noApp: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			digestFile := filepath.Join(out, "digest")
+			args := []string{"build", "--digest-file", digestFile, "-o", "oci:" + filepath.Join(out, "layout")}
+			if !tc.noMirror {
+				args = append(args, "--mirror", reg.Host)
+			}
+			args = append(args, tc.args...)
+			if !tc.noApp {
+				args = append(args, app)
+			}
+			reg.Reset()
+			code, stdout, stderr := brefimg(t, nil, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitUsage, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("stack trace in stderr:\n%s", stderr)
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 0 {
+				t.Errorf("a failed build wrote %v", entries)
+			}
+			for _, r := range reg.Requests() {
+				if r.Method == "PUT" || r.Method == "POST" || r.Method == "PATCH" {
+					t.Errorf("a failed build wrote to the registry: %s %s", r.Method, r.Path)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,105 @@
+// Command brefimg builds AWS Lambda container images for PHP apps on Bref,
+// without Docker: a Bref base image, bref/extra-* extension layers and the
+// app under /var/task, pushed straight to a registry.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitBuild = 1 // the build or a push failed
+	exitUsage = 2 // bad usage or bad input
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// env reads environment variables; tests pass their own.
+type env func(string) string
+
+// run is the whole CLI; it never panics out to a stack trace.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "brefimg: internal error: %v (please report it)\n", r)
+			code = exitBuild
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "build":
+		return runBuild(ctx, args[1:], stdout, stderr, getenv)
+	case "extensions":
+		return runExtensions(args[1:], stdout, stderr)
+	case "version":
+		return runVersion(stdout)
+	case "help", "-h", "--help":
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr, getenv)
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "brefimg: unknown command %q%s\nRun 'brefimg help' for usage.\n", args[0], suggestCommand(args[0]))
+	return exitUsage
+}
+
+var commands = []string{"build", "extensions", "version", "help"}
+
+func suggestCommand(s string) string {
+	for _, c := range commands {
+		if len(s) > 1 && (c[:min(len(c), len(s))] == s || levenshtein(s, c) <= 2) {
+			return fmt.Sprintf(": did you mean %q?", c)
+		}
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+const usage = `brefimg builds AWS Lambda container images for PHP apps on Bref, without Docker.
+
+Usage:
+  brefimg build [flags] [APP_DIR]    build an image and push it or write it out
+  brefimg extensions [--bref N]      list the Bref extension catalog
+  brefimg version                    print the version
+  brefimg help [COMMAND]             show help
+
+Example:
+  brefimg build --bref 1 --php 8.0 --ext redis,gmp -t 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1 .
+
+Exit codes: 0 success, 1 build failed, 2 bad usage or input.
+`

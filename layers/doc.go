@@ -1,0 +1,45 @@
+// Package layers makes the deterministic, gzip-compressed tar layers brefimg
+// appends to a Bref base image, and reads the entries of any layer.
+//
+// Two kinds of layer are made:
+//
+//   - [FromDir] packs a directory of the host (the PHP app) under an image
+//     path such as /var/task, honouring .dockerignore patterns
+//     ([ReadIgnoreFile], [WithIgnorePatterns]).
+//   - [Subtree] packs the flattened filesystem of another image at and under
+//     a prefix such as /opt, as `COPY --from=img /opt /opt` would.
+//
+// Both return a [Layer]: a [v1.Layer] backed by a gzip file in a temporary
+// directory, written exactly once. Its digest and diffID are computed while
+// it is written. Call [Layer.Close] to remove the file once the image has been
+// written.
+//
+// # The digest contract
+//
+// The same inputs give byte-identical layers, hence the same digests. The
+// inputs are: the paths, types, contents and owner-executable bits of the
+// files (for FromDir), or the flattened entries of the image (for Subtree);
+// the destination or prefix; the ignore patterns; the epoch ([WithEpoch]).
+// Everything else is fixed:
+//
+//   - entries are written depth-first, the children of each directory in
+//     byte order of their names, so every directory comes before its
+//     contents; the explicit parent directories of the destination come first;
+//   - tar names are relative ("var/task/index.php"), directories end with "/";
+//   - every header has uid and gid 0, empty user and group names, ModTime set
+//     to the epoch, zero access and change times, no extended attributes, and
+//     the format archive/tar picks for it (USTAR when it fits);
+//   - FromDir modes are normalised, as Lambda runs code as a non-root user:
+//     directories 0755, files 0644 or 0755 when the owner may execute them,
+//     symbolic links 0777; hard links are stored as independent files;
+//   - the compression is the standard library's compress/gzip at
+//     [gzip.DefaultCompression], with an empty gzip header (no name, zero
+//     modification time). That compressor is part of the contract: a Go
+//     release that changes compress/flate's output would change digests.
+//
+// Mtimes, owners, umask, inode numbers, hard-link layout and the order in
+// which files were created never change the digest.
+//
+// Lambda accepts gzip layers only (Docker or OCI media type) and requires an
+// explicit entry for every parent directory; layers made here satisfy both.
+package layers

@@ -1,0 +1,348 @@
+package layers
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+)
+
+// Subtree makes one layer holding the flattened filesystem of img at and
+// under prefix (an absolute path such as "/opt"), as
+// `COPY --from=img /opt /opt` would, and returns the entries of the
+// flattened filesystem it left out (those not at or under prefix), sorted
+// by path. The root directory entry, if the image has one, is neither
+// written nor returned.
+//
+// The image is flattened with [mutate.Extract] (whiteouts applied, upper
+// layers winning). The kept entries are written depth-first, siblings in
+// byte order (the order of [FromDir]), with their type, mode, owner ids,
+// link target and content as in the image, empty owner names, ModTime set to
+// the epoch and no extended attributes.
+//
+// Every entry has an explicit parent: ancestors of prefix are written as the
+// image holds them when it holds them as directories, other missing parents
+// as directories 0755 owned by root. A hard link is kept as a link when its
+// target is kept and written before it; otherwise it is stored as a copy of
+// its target (content, mode and owner). An image holding nothing at prefix is
+// an error.
+//
+// Subtree holds the kept entries, content included, in memory until they are
+// sorted and written: it is meant for small images such as Bref extension
+// images (a few MB to a few tens of MB under /opt), not for base images.
+// [WithIgnorePatterns] is refused.
+func Subtree(ctx context.Context, img v1.Image, prefix string, opts ...Option) (*Layer, []Entry, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.matcher != nil {
+		return nil, nil, errors.New("ignore patterns apply to directories, not to image subtrees: drop WithIgnorePatterns")
+	}
+	if !path.IsAbs(prefix) {
+		return nil, nil, fmt.Errorf("image path %q is not absolute: use a path such as \"/opt\"", prefix)
+	}
+	prefix = path.Clean(prefix)
+
+	s := &subtree{prefix: prefix, kept: map[string]*bufEntry{}, ancestors: map[string]*bufEntry{}, leftOut: map[string]Entry{}}
+	if err := s.read(ctx, img); err != nil {
+		return nil, nil, err
+	}
+	if len(s.kept) == 0 {
+		return nil, nil, fmt.Errorf("image has nothing at %q: check the image and the path", prefix)
+	}
+	if err := s.resolveLinks(ctx, img); err != nil {
+		return nil, nil, err
+	}
+	all, err := s.withParents()
+	if err != nil {
+		return nil, nil, err
+	}
+
+	w, err := newLayerWriter(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range all {
+		if err := ctx.Err(); err != nil {
+			w.abort()
+			return nil, nil, err
+		}
+		if err := w.add(e.header(), bytes.NewReader(e.data)); err != nil {
+			w.abort()
+			return nil, nil, err
+		}
+	}
+	l, err := w.finish()
+	if err != nil {
+		return nil, nil, err
+	}
+
+	leftOut := make([]Entry, 0, len(s.leftOut))
+	for _, e := range s.leftOut {
+		leftOut = append(leftOut, e)
+	}
+	slices.SortFunc(leftOut, func(a, b Entry) int { return comparePaths(a.Path, b.Path) })
+	return l, leftOut, nil
+}
+
+// bufEntry is an entry of the flattened image, buffered.
+type bufEntry struct {
+	path     string // absolute, cleaned
+	typ      byte
+	mode     int64
+	uid, gid int
+	linkname string // symlink target as stored; hard-link target as an absolute path
+	devmajor int64
+	devminor int64
+	data     []byte
+}
+
+func (e *bufEntry) header() *tar.Header {
+	hdr := &tar.Header{
+		Typeflag: e.typ,
+		Name:     tarName(e.path, e.typ == tar.TypeDir),
+		Mode:     e.mode,
+		Uid:      e.uid,
+		Gid:      e.gid,
+		Size:     int64(len(e.data)),
+	}
+	switch e.typ {
+	case tar.TypeSymlink:
+		hdr.Linkname = e.linkname
+	case tar.TypeLink:
+		hdr.Linkname = tarName(e.linkname, false)
+	case tar.TypeChar, tar.TypeBlock:
+		hdr.Devmajor, hdr.Devminor = e.devmajor, e.devminor
+	}
+	return hdr
+}
+
+type subtree struct {
+	prefix    string
+	kept      map[string]*bufEntry
+	ancestors map[string]*bufEntry // directories of the image above prefix
+	leftOut   map[string]Entry
+}
+
+// isAncestor reports whether p is a directory above prefix (not "/").
+func (s *subtree) isAncestor(p string) bool {
+	return p != "/" && p != s.prefix && within(s.prefix, p)
+}
+
+// extract calls fn with each entry of img's flattened filesystem, its path
+// normalised, and a reader for its content. Entries already seen under the
+// same normalised path (from a lower layer that spelt it differently) are
+// dropped.
+func extract(ctx context.Context, img v1.Image, fn func(p string, hdr *tar.Header, r io.Reader) error) error {
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	seen := map[string]bool{}
+	tr := tar.NewReader(rc)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading the image's filesystem: %w", err)
+		}
+		p := imagePath(hdr.Name)
+		if p == "/" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		if err := fn(p, hdr, tr); err != nil {
+			return err
+		}
+	}
+}
+
+func bufferEntry(p string, hdr *tar.Header, r io.Reader) (*bufEntry, error) {
+	e := &bufEntry{
+		path:     p,
+		typ:      hdr.Typeflag,
+		mode:     hdr.Mode,
+		uid:      hdr.Uid,
+		gid:      hdr.Gid,
+		linkname: hdr.Linkname,
+		devmajor: hdr.Devmajor,
+		devminor: hdr.Devminor,
+	}
+	if e.typ == tar.TypeLink {
+		e.linkname = imagePath(hdr.Linkname)
+	}
+	if e.typ == tar.TypeReg && hdr.Size > 0 {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("reading %q from the image: %w", p, err)
+		}
+		e.data = data
+	}
+	return e, nil
+}
+
+func (s *subtree) read(ctx context.Context, img v1.Image) error {
+	return extract(ctx, img, func(p string, hdr *tar.Header, r io.Reader) error {
+		switch {
+		case within(p, s.prefix):
+			e, err := bufferEntry(p, hdr, r)
+			if err != nil {
+				return err
+			}
+			s.kept[p] = e
+		case s.isAncestor(p) && hdr.Typeflag == tar.TypeDir:
+			e, err := bufferEntry(p, hdr, r)
+			if err != nil {
+				return err
+			}
+			s.ancestors[p] = e
+		default:
+			s.leftOut[p] = entryFromHeader(hdr)
+		}
+		return nil
+	})
+}
+
+// maxLinkChain bounds how many hard links to hard links are followed.
+const maxLinkChain = 32
+
+// resolveLinks turns every kept hard link that cannot stay a link into a
+// copy of its target, reading the image a second time for targets outside
+// prefix. Chains of hard links are followed to the entry they end at.
+func (s *subtree) resolveLinks(ctx context.Context, img v1.Image) error {
+	var links []*bufEntry
+	for _, e := range s.kept {
+		if e.typ == tar.TypeLink {
+			links = append(links, e)
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	// Sorted, so that errors and results do not depend on map order.
+	slices.SortFunc(links, func(a, b *bufEntry) int { return comparePaths(a.path, b.path) })
+
+	// follow returns the last kept entry of e's chain and, when the chain
+	// leaves prefix, the path it leaves to.
+	follow := func(e *bufEntry) (*bufEntry, string, error) {
+		for range maxLinkChain {
+			t, ok := s.kept[e.linkname]
+			if !ok {
+				return e, e.linkname, nil
+			}
+			if t.typ != tar.TypeLink {
+				return t, "", nil
+			}
+			e = t
+		}
+		return nil, "", fmt.Errorf("hard link %q in the image: more than %d hard links in a chain", e.path, maxLinkChain)
+	}
+
+	outside := map[string]*bufEntry{}
+	for _, e := range links {
+		_, out, err := follow(e)
+		if err != nil {
+			return err
+		}
+		if out != "" {
+			outside[out] = nil
+		}
+	}
+	if len(outside) > 0 {
+		err := extract(ctx, img, func(p string, hdr *tar.Header, r io.Reader) error {
+			if _, ok := outside[p]; !ok {
+				return nil
+			}
+			e, err := bufferEntry(p, hdr, r)
+			if err != nil {
+				return err
+			}
+			outside[p] = e
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+
+	// Decide everything before changing any entry, as links may share targets.
+	final := make([]*bufEntry, len(links))
+	for i, e := range links {
+		last, out, err := follow(e)
+		if err != nil {
+			return err
+		}
+		target := last
+		if out != "" {
+			target = outside[out]
+			switch {
+			case target == nil:
+				return fmt.Errorf("hard link %q in the image points to %q, which the image does not hold", last.path, out)
+			case target.typ == tar.TypeLink:
+				return fmt.Errorf("hard link %q in the image points to %q outside %q, itself a hard link: not supported", last.path, out, s.prefix)
+			}
+		}
+		final[i] = target
+	}
+	for i, e := range links {
+		target := final[i]
+		if out := s.kept[target.path]; out == target && comparePaths(target.path, e.path) < 0 {
+			e.linkname = target.path // kept and written before the link
+			continue
+		}
+		*e = bufEntry{
+			path:     e.path,
+			typ:      target.typ,
+			mode:     target.mode,
+			uid:      target.uid,
+			gid:      target.gid,
+			linkname: target.linkname,
+			devmajor: target.devmajor,
+			devminor: target.devminor,
+			data:     target.data,
+		}
+	}
+	return nil
+}
+
+// withParents returns the kept entries and every missing parent directory,
+// in write order.
+func (s *subtree) withParents() ([]*bufEntry, error) {
+	all := make([]*bufEntry, 0, len(s.kept))
+	added := map[string]bool{}
+	for _, e := range s.kept {
+		all = append(all, e)
+	}
+	for _, e := range s.kept {
+		for p := path.Dir(e.path); p != "/"; p = path.Dir(p) {
+			if parent, ok := s.kept[p]; ok {
+				if parent.typ != tar.TypeDir {
+					return nil, fmt.Errorf("image entry %q lies under %q, which is not a directory", e.path, p)
+				}
+				continue
+			}
+			if added[p] {
+				continue
+			}
+			added[p] = true
+			if a, ok := s.ancestors[p]; ok {
+				all = append(all, a)
+				continue
+			}
+			all = append(all, &bufEntry{path: p, typ: tar.TypeDir, mode: 0o755})
+		}
+	}
+	slices.SortFunc(all, func(a, b *bufEntry) int { return comparePaths(a.path, b.path) })
+	return all, nil
+}

@@ -1,0 +1,3 @@
+<?php
+
+return ['cache_dir' => '/tmp/cache'];

@@ -1,0 +1,2 @@
+<?php
+// Excluded from the image by .dockerignore.
