@@ -86,6 +86,20 @@ func TestBuildSeedDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	t.Run("base layers are mounted, never downloaded", func(t *testing.T) {
+		reqs := reg.Requests()
+		for _, d := range layerDigests(t, base) {
+			for _, r := range reqs {
+				if r.Method == "GET" && strings.HasSuffix(r.Path, "/blobs/"+d.String()) {
+					t.Errorf("base layer %s was downloaded", d)
+				}
+			}
+		}
+		if n := reg.BlobUploads(); n != 2 {
+			t.Errorf("%d blob uploads, want 2 (the app layer and the config)", n)
+		}
+	})
+
 	t.Run("files", func(t *testing.T) {
 		got, want := files(t, img), files(t, base)
 		for _, ref := range []string{"bref/extra-redis-php-80:0.10", "bref/extra-gmp-php-80:0.10"} {
