@@ -2,19 +2,20 @@ package build
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/brefimg/brefimg/findings"
 )
 
 // Severity says whether a finding stops the build.
-type Severity string
+type Severity = findings.Severity
 
 // Severities.
 const (
-	Warning Severity = "warning"
-	Error   Severity = "error"
+	Warning = findings.Warning
+	Error   = findings.Error
 )
 
-// Finding IDs are stable: scripts and suppressions may rely on them.
+// Finding IDs of the builder are stable: scripts and suppressions may rely on them.
 const (
 	// FindingTmp: a layer brefimg adds writes under /tmp.
 	FindingTmp = "tmp-path"
@@ -27,33 +28,10 @@ const (
 )
 
 // Finding is something that will break, or may surprise, on Lambda.
-type Finding struct {
-	ID       string   `json:"id"`
-	Severity Severity `json:"severity"`
-	// Path is the image path or app file concerned, if any.
-	Path    string `json:"path,omitempty"`
-	Message string `json:"message"`
-}
-
-// String renders a finding on one line.
-func (f Finding) String() string {
-	s := string(f.Severity) + ": "
-	if f.Path != "" {
-		s += f.Path + ": "
-	}
-	return s + f.Message + " [" + f.ID + "]"
-}
+type Finding = findings.Finding
 
 // Errors returns the findings of severity Error.
-func Errors(fs []Finding) []Finding {
-	var out []Finding
-	for _, f := range fs {
-		if f.Severity == Error {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func Errors(fs []Finding) []Finding { return findings.Errors(fs) }
 
 // InputError is a build failure caused by the user's input (flags, app dir,
 // references, registry access): the CLI exits 2 for it.
@@ -65,14 +43,3 @@ func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
 func inputf(format string, a ...any) error { return &InputError{Err: fmt.Errorf(format, a...)} }
-
-// FindingsError is returned when a build has findings of severity Error.
-type FindingsError struct{ Findings []Finding }
-
-func (e *FindingsError) Error() string {
-	parts := make([]string, len(e.Findings))
-	for i, f := range e.Findings {
-		parts[i] = f.String()
-	}
-	return strings.Join(parts, "\n")
-}
