@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/brefimg/brefimg/layers"
+	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -30,6 +31,9 @@ var _ Source = (*registry.Client)(nil)
 const (
 	AnnotationBaseName   = "org.opencontainers.image.base.name"
 	AnnotationBaseDigest = "org.opencontainers.image.base.digest"
+	// AnnotationInputPrefix + a step's name records the image it copied
+	// from and the digest used, e.g. "dev.brefimg.input.redis".
+	AnnotationInputPrefix = "dev.brefimg.input."
 )
 
 // TmpMessage is what a finding says about a file under /tmp.
@@ -69,6 +73,8 @@ type Input struct {
 	// Name is the step's name ("base" for the base image).
 	Name string `json:"name"`
 	registry.Resolved
+	// Pinned is true when the digest came from brefimg.lock.
+	Pinned bool `json:"pinned"`
 }
 
 // Result is a built image and what the build found.
@@ -86,7 +92,8 @@ type Result struct {
 	// Findings are the warnings and errors, in the order found.
 	Findings []Finding
 
-	closers []func() error
+	closers  []func() error
+	unpinned []string
 }
 
 // Close removes the temporary files behind the added layers.
@@ -122,11 +129,15 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 		}
 	}()
 
-	base, resolved, err := src.Image(ctx, plan.Base, *platform)
-	if err != nil {
-		return nil, classify(fmt.Errorf("reading base image: %w", err))
+	if plan.Locked && plan.Lock == nil {
+		return nil, inputf("--locked: there is no %s: run brefimg lock first", lockfile.Name)
 	}
-	res.Base = Input{Name: "base", Resolved: resolved}
+	base, baseIn, err := res.pull(ctx, src, plan, "base", plan.Base, *platform)
+	if err != nil {
+		return nil, err
+	}
+	res.Base = baseIn
+	resolved := baseIn.Resolved
 	baseMT, err := base.MediaType()
 	if err != nil {
 		return nil, fmt.Errorf("reading base image %s: %w", plan.Base, err)
@@ -158,7 +169,7 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 	for _, step := range plan.Steps {
 		var added []added
 		if step.Image != "" {
-			added, err = res.imageStep(ctx, src, step, *platform, lopts)
+			added, err = res.imageStep(ctx, src, plan, step, *platform, lopts)
 		} else {
 			added, err = res.dirStep(ctx, step, lopts)
 			for _, a := range added {
@@ -181,6 +192,7 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 	if plan.Handler != "" {
 		res.handlerFinding(plan.Handler, workdir, appEntries)
 	}
+	res.unpinnedFinding()
 
 	img, err := mutate.Append(base, adds...)
 	if err != nil {
@@ -198,6 +210,9 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 	cf.Config.Env = mergeEnv(cf.Config.Env, plan.Config.Env)
 	baseName := baseNameOf(plan.Base)
 	anns := map[string]string{AnnotationBaseName: baseName, AnnotationBaseDigest: resolved.Digest.String()}
+	for _, in := range res.Inputs {
+		anns[AnnotationInputPrefix+in.Name] = in.Ref + "@" + in.Digest.String()
+	}
 	if layerMT == types.DockerLayer {
 		// Docker schema 2 manifests have no annotations: record the base in labels.
 		if cf.Config.Labels == nil {
@@ -226,15 +241,15 @@ type added struct {
 	origin    Origin
 }
 
-func (r *Result) imageStep(ctx context.Context, src Source, step Step, platform v1.Platform, lopts []layers.Option) ([]added, error) {
+func (r *Result) imageStep(ctx context.Context, src Source, plan Plan, step Step, platform v1.Platform, lopts []layers.Option) ([]added, error) {
 	if step.Src != step.Dest {
 		return nil, inputf("copying %s from %s to %s: copying to another path is not supported yet", step.Src, step.Image, step.Dest)
 	}
-	img, resolved, err := src.Image(ctx, step.Image, platform)
+	img, in, err := r.pull(ctx, src, plan, step.Name, step.Image, platform)
 	if err != nil {
-		return nil, classify(fmt.Errorf("reading %s image: %w", step.Name, err))
+		return nil, err
 	}
-	r.Inputs = append(r.Inputs, Input{Name: step.Name, Resolved: resolved})
+	r.Inputs = append(r.Inputs, in)
 	ls, err := img.Layers()
 	if err != nil {
 		return nil, fmt.Errorf("reading layers of %s: %w", step.Image, err)
@@ -314,6 +329,67 @@ func (r *Result) dirStep(ctx context.Context, step Step, lopts []layers.Option) 
 	return []added{{layer: l, entries: l.Entries(), createdBy: step.CreatedBy, origin: Origin{Kind: "dir", Name: step.Name}}}, nil
 }
 
+// pull reads ref for platform: by the digest brefimg.lock pins it to, or by
+// its tag (noted, to warn once that the build is not reproducible).
+func (r *Result) pull(ctx context.Context, src Source, plan Plan, stepName, ref string, platform v1.Platform) (v1.Image, Input, error) {
+	what := stepName + " image"
+	if stepName == "base" {
+		what = "base image"
+	}
+	in := Input{Name: stepName}
+	parsed, err := name.ParseReference(ref)
+	if err != nil {
+		return nil, in, inputf("reading %s: %q is not an image reference: %v", what, ref, err)
+	}
+	if _, byDigest := parsed.(name.Digest); byDigest {
+		img, resolved, err := src.Image(ctx, ref, platform)
+		in.Resolved, in.Pinned = resolved, true
+		if err != nil {
+			return nil, in, classify(fmt.Errorf("reading %s: %w", what, err))
+		}
+		return img, in, nil
+	}
+	pin, ok := plan.Lock.Lookup(ref, plan.Platform)
+	if !ok {
+		if plan.Locked {
+			return nil, in, inputf("--locked: %s does not pin %s for %s: run brefimg lock to add it", lockfile.Name, ref, plan.Platform)
+		}
+		r.unpinned = append(r.unpinned, ref)
+		img, resolved, err := src.Image(ctx, ref, platform)
+		in.Resolved = resolved
+		if err != nil {
+			return nil, in, classify(fmt.Errorf("reading %s: %w", what, err))
+		}
+		return img, in, nil
+	}
+	if plan.Locked {
+		_, now, err := src.Image(ctx, ref, platform)
+		if err != nil {
+			return nil, in, classify(fmt.Errorf("checking %s against %s: %w", ref, lockfile.Name, err))
+		}
+		if now.Digest.String() != pin.Digest {
+			return nil, in, inputf("--locked: %s pins %s (%s) to %s, but the registry now has %s: run brefimg lock --update to take the new image",
+				lockfile.Name, ref, plan.Platform, pin.Digest, now.Digest)
+		}
+	}
+	img, resolved, err := src.Image(ctx, parsed.Context().Digest(pin.Digest).String(), platform)
+	if err != nil {
+		return nil, in, classify(fmt.Errorf("reading %s %s pinned by %s: %w", what, ref, lockfile.Name, err))
+	}
+	resolved.Ref = ref
+	in.Resolved, in.Pinned = resolved, true
+	return img, in, nil
+}
+
+func (r *Result) unpinnedFinding() {
+	if len(r.unpinned) == 0 {
+		return
+	}
+	r.Findings = append(r.Findings, Finding{ID: FindingUnpinned, Severity: Warning,
+		Message: fmt.Sprintf("built from tags, not digests (%s): the same build gives another image when a tag moves; run brefimg lock to pin them in %s",
+			strings.Join(r.unpinned, ", "), lockfile.Name)})
+}
+
 func (r *Result) tmpFindings(entries []layers.Entry) {
 	for _, e := range entries {
 		if strings.HasPrefix(e.Path, "/tmp/") {
@@ -381,4 +457,38 @@ func classify(err error) error {
 		return &InputError{Err: err}
 	}
 	return err
+}
+
+// Lock resolves every reference of plan for its platform and returns the
+// lock file to write: entries of prev for other platforms are kept, and so
+// are this platform's entries for references still used, unless update.
+func Lock(ctx context.Context, src Source, plan Plan, prev *lockfile.File, update bool) (*lockfile.File, error) {
+	platform, err := v1.ParsePlatform(plan.Platform)
+	if err != nil {
+		return nil, inputf("--platform %q is not OS/ARCH (e.g. linux/amd64)", plan.Platform)
+	}
+	out := &lockfile.File{Bref: plan.Line, PHP: plan.PHP}
+	if prev != nil {
+		for _, e := range prev.Images {
+			if e.Platform != plan.Platform {
+				out.Set(e)
+			}
+		}
+	}
+	for _, ref := range plan.Refs() {
+		if e, ok := prev.Lookup(ref, plan.Platform); ok && !update {
+			out.Set(e)
+			continue
+		}
+		_, resolved, err := src.Image(ctx, ref, *platform)
+		if err != nil {
+			return nil, classify(fmt.Errorf("resolving %s: %w", ref, err))
+		}
+		e := lockfile.Entry{Ref: ref, Platform: plan.Platform, Digest: resolved.Digest.String()}
+		if resolved.Index != nil {
+			e.Index = resolved.Index.String()
+		}
+		out.Set(e)
+	}
+	return out, nil
 }

@@ -25,6 +25,8 @@ const (
 	FindingSkipped = "special-file-skipped"
 	// FindingHandler: the CMD handler is not in the app layer.
 	FindingHandler = "handler-missing"
+	// FindingUnpinned: an image was pulled by tag, not pinned by brefimg.lock.
+	FindingUnpinned = "unpinned-refs"
 )
 
 // Finding is something that will break, or may surprise, on Lambda.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/layers"
+	"github.com/brefimg/brefimg/lockfile"
 )
 
 // Flags is what `brefimg build` is given on its command line (or its
@@ -35,6 +36,10 @@ type Flags struct {
 	AppDir string
 	// Epoch is the time written into the image.
 	Epoch time.Time
+	// Locked fails the build when brefimg.lock does not pin every reference.
+	Locked bool
+	// NoLock ignores brefimg.lock (brefimg lock itself resolves afresh).
+	NoLock bool
 }
 
 // AppDest is where the app directory goes in the image (Lambda's LAMBDA_TASK_ROOT).
@@ -69,7 +74,7 @@ func NewPlan(f Flags) (Plan, error) {
 	} else if php, err = extensions.NormalizePHP(php); err != nil {
 		return Plan{}, &InputError{Err: err}
 	}
-	plan := Plan{Platform: f.Platform, Epoch: f.Epoch.UTC()}
+	plan := Plan{Platform: f.Platform, Epoch: f.Epoch.UTC(), Line: f.Line, PHP: php}
 	if f.Base != "" {
 		plan.Base = f.Base
 	} else {
@@ -110,6 +115,18 @@ func NewPlan(f Flags) (Plan, error) {
 	ignore, err := layers.ReadIgnoreFile(dir)
 	if err != nil {
 		return Plan{}, &InputError{Err: err}
+	}
+	// The lock pins the inputs; it is not part of the app.
+	ignore = append(ignore, lockfile.Name)
+	if !f.NoLock {
+		if plan.Lock, err = lockfile.Read(dir); err != nil {
+			return Plan{}, &InputError{Err: err}
+		}
+	}
+	plan.Locked = f.Locked
+	if l := plan.Lock; f.Locked && l != nil && f.Base == "" && (l.Bref != f.Line || l.PHP != php) {
+		return Plan{}, inputf("--locked: %s was made for Bref %d and PHP %s, this build is Bref %d and PHP %s: run brefimg lock --update with these flags",
+			lockfile.Name, l.Bref, l.PHP, f.Line, php)
 	}
 	plan.Steps = append(plan.Steps, Step{Dir: dir, Name: "app", Dest: AppDest, Ignore: ignore, CreatedBy: "COPY . " + AppDest})
 

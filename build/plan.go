@@ -1,7 +1,10 @@
 package build
 
 import (
+	"slices"
 	"time"
+
+	"github.com/brefimg/brefimg/lockfile"
 )
 
 // Plan is everything a build needs, as plain data.
@@ -20,6 +23,27 @@ type Plan struct {
 	// Handler, when set, is the CMD handler that must exist in the app
 	// layer, relative to the working directory (e.g. "public/index.php").
 	Handler string
+	// Line and PHP are the Bref line and PHP version the plan was made for
+	// (recorded in brefimg.lock); zero when unknown.
+	Line int
+	PHP  string
+	// Lock pins references to digests (brefimg.lock); nil pins nothing.
+	Lock *lockfile.File
+	// Locked makes every reference the lock does not pin, or pins to a
+	// digest its tag no longer has, an error.
+	Locked bool
+}
+
+// Refs lists the image references the plan reads: the base, then every
+// image a step copies from, each once.
+func (p Plan) Refs() []string {
+	refs := []string{p.Base}
+	for _, s := range p.Steps {
+		if s.Image != "" && !slices.Contains(refs, s.Image) {
+			refs = append(refs, s.Image)
+		}
+	}
+	return refs
 }
 
 // Step adds a layer: either the subtree Src of another image, or a local directory.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/extensions"
+	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -72,34 +73,56 @@ func newBuildFlags(o *buildOptions) *pflag.FlagSet {
 	return fs
 }
 
-func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
-	var o buildOptions
-	fs := newBuildFlags(&o)
+// parseBuildArgs parses the flags shared by build and lock; done is true
+// when the command has already finished (help, or bad usage) with code.
+func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args []string, stdout, stderr io.Writer, getenv env) (code int, done bool) {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, buildUsage+fs.FlagUsages())
-			return exitOK
+			fmt.Fprint(stdout, usageText+fs.FlagUsages())
+			return exitOK, true
 		}
-		return usageError(stderr, err)
+		return usageError(stderr, err), true
 	}
 	switch fs.NArg() {
 	case 0:
 	case 1:
 		o.flags.AppDir = fs.Arg(0)
 	default:
-		return usageError(stderr, fmt.Errorf("one APP_DIR at most, got %q", fs.Args()))
+		return usageError(stderr, fmt.Errorf("one APP_DIR at most, got %q", fs.Args())), true
 	}
 	switch o.progress {
 	case "auto", "plain", "none":
 	default:
-		return usageError(stderr, fmt.Errorf("--progress %q: use auto, plain or none", o.progress))
+		return usageError(stderr, fmt.Errorf("--progress %q: use auto, plain or none", o.progress)), true
+	}
+	if o.jobs < 1 {
+		return usageError(stderr, fmt.Errorf("--jobs %d: must be at least 1", o.jobs)), true
 	}
 	epoch, err := parseEpoch(o.epoch, getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
-		return usageError(stderr, err)
+		return usageError(stderr, err), true
 	}
 	o.flags.Epoch = epoch
+	return 0, false
+}
+
+// client makes the registry client the flags ask for.
+func (o *buildOptions) client() (*registry.Client, error) {
+	ropts := []registry.Option{registry.WithJobs(o.jobs), registry.WithInsecure(o.insecure...)}
+	if o.mirror != "" {
+		ropts = append(ropts, registry.WithMirror(o.mirror))
+	}
+	return registry.New(ropts...)
+}
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
+	var o buildOptions
+	fs := newBuildFlags(&o)
+	fs.BoolVar(&o.flags.Locked, "locked", false, "fail unless "+lockfile.Name+" pins every image, to the digest its tag still has")
+	if code, done := parseBuildArgs(fs, &o, buildUsage, args, stdout, stderr, getenv); done {
+		return code
+	}
 	log := func(format string, a ...any) {
 		if !o.quiet && o.progress != "none" {
 			fmt.Fprintf(stderr, format+"\n", a...)
@@ -110,15 +133,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return fail(stderr, err)
 	}
-	ropts := []registry.Option{registry.WithJobs(max(o.jobs, 0))}
-	if o.jobs < 1 {
-		return usageError(stderr, fmt.Errorf("--jobs %d: must be at least 1", o.jobs))
-	}
-	if o.mirror != "" {
-		ropts = append(ropts, registry.WithMirror(o.mirror))
-	}
-	ropts = append(ropts, registry.WithInsecure(o.insecure...))
-	client, err := registry.New(ropts...)
+	client, err := o.client()
 	if err != nil {
 		return usageError(stderr, err)
 	}

@@ -44,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	switch args[0] {
 	case "build":
 		return runBuild(ctx, args[1:], stdout, stderr, getenv)
+	case "lock":
+		return runLock(ctx, args[1:], stdout, stderr, getenv)
 	case "extensions":
 		return runExtensions(args[1:], stdout, stderr)
 	case "version":
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	return exitUsage
 }
 
-var commands = []string{"build", "extensions", "version", "help"}
+var commands = []string{"build", "lock", "extensions", "version", "help"}
 
 func suggestCommand(s string) string {
 	for _, c := range commands {
@@ -94,6 +96,7 @@ const usage = `brefimg builds AWS Lambda container images for PHP apps on Bref, 
 
 Usage:
   brefimg build [flags] [APP_DIR]    build an image and push it or write it out
+  brefimg lock [flags] [APP_DIR]     pin the base and extension images to digests in brefimg.lock
   brefimg extensions [--bref N]      list the Bref extension catalog
   brefimg version                    print the version
   brefimg help [COMMAND]             show help

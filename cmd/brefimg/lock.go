@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/lockfile"
+	"github.com/brefimg/brefimg/registry"
+)
+
+const lockUsage = `Usage: brefimg lock [flags] [APP_DIR]
+
+Resolves the base image and every extension image of the build these flags
+describe to digests, for the build's platform, and writes APP_DIR/brefimg.lock.
+Later builds pull exactly those images, even when their tags move; commit the file.
+Entries for other platforms are kept, so one lock can serve amd64 and arm64.
+
+Examples:
+  brefimg lock --bref 1 --php 8.0 --ext redis,gmp .
+  brefimg lock --update --bref 1 --php 8.0 --ext redis,gmp .
+
+Flags:
+`
+
+func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
+	var o buildOptions
+	var update bool
+	fs := newBuildFlags(&o)
+	fs.BoolVar(&update, "update", false, "resolve every reference again, even those already pinned")
+	if code, done := parseBuildArgs(fs, &o, lockUsage, args, stdout, stderr, getenv); done {
+		return code
+	}
+	o.flags.NoLock = true
+	plan, err := build.NewPlan(o.flags)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	dir := o.flags.AppDir
+	if dir == "" {
+		dir = "."
+	}
+	prev, err := lockfile.Read(dir)
+	if err != nil {
+		return fail(stderr, &build.InputError{Err: err})
+	}
+	client, err := o.client()
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	lock, err := build.Lock(ctx, client, plan, prev, update)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	b, err := lock.Marshal()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	path := filepath.Join(dir, lockfile.Name)
+	if err := registry.WriteFile(path, b); err != nil {
+		return fail(stderr, err)
+	}
+	for _, ref := range plan.Refs() {
+		if e, ok := lock.Lookup(ref, plan.Platform); ok && !o.quiet {
+			fmt.Fprintf(stderr, "%s %s -> %s\n", plan.Platform, ref, e.Digest)
+		}
+	}
+	fmt.Fprintln(stdout, path)
+	return exitOK
+}
