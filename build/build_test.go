@@ -198,7 +198,7 @@ func TestNewPlan(t *testing.T) {
 				t.Errorf("images %v, want %v", images, tc.images)
 			}
 			last := plan.Steps[len(plan.Steps)-1]
-			if last.Dir != app || last.Dest != "/var/task" || strings.Join(last.Ignore, ",") != "tests,brefimg.lock" {
+			if last.Dir != app || last.Dest != "/var/task" || strings.Join(last.Ignore, ",") != "tests,brefimg.lock,brefimg.yaml" {
 				t.Errorf("app step %+v", last)
 			}
 		})

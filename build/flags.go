@@ -42,6 +42,10 @@ type Flags struct {
 	NoLock bool
 }
 
+// ConfigFile is the optional brefimg.yaml in the app dir whose keys are
+// flag names; like brefimg.lock, it is never copied into the image.
+const ConfigFile = "brefimg.yaml"
+
 // AppDest is where the app directory goes in the image (Lambda's LAMBDA_TASK_ROOT).
 const AppDest = "/var/task"
 
@@ -116,8 +120,8 @@ func NewPlan(f Flags) (Plan, error) {
 	if err != nil {
 		return Plan{}, &InputError{Err: err}
 	}
-	// The lock pins the inputs; it is not part of the app.
-	ignore = append(ignore, lockfile.Name)
+	// brefimg's own files configure the build; they are not part of the app.
+	ignore = append(ignore, lockfile.Name, ConfigFile)
 	if !f.NoLock {
 		if plan.Lock, err = lockfile.Read(dir); err != nil {
 			return Plan{}, &InputError{Err: err}

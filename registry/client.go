@@ -25,6 +25,9 @@ type Client struct {
 	jobs      int
 	userAgent string
 	transport http.RoundTripper
+	events    func(Event)
+	hooks     Hooks // see WithHooks
+	hooksSet  bool
 }
 
 // Option configures a Client.
@@ -104,6 +107,9 @@ func New(opts ...Option) (*Client, error) {
 	loose := base.Clone()
 	loose.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for hosts the user named with --insecure-registry
 	c.transport = &hostTransport{insecure: c.insecure, secure: base, loose: loose}
+	if c.events != nil {
+		c.transport = &eventTransport{next: c.transport, fn: c.events}
+	}
 	return c, nil
 }
 
@@ -162,14 +168,18 @@ func (c *Client) Source(s string) (name.Reference, error) {
 	return name.ParseReference(ref.String(), c.nameOptions(ref.Context().RegistryStr())...)
 }
 
-func (c *Client) remoteOptions(ctx context.Context) []remote.Option {
-	return []remote.Option{
+func (c *Client) remoteOptions(ctx context.Context, ref name.Reference) []remote.Option {
+	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(c.keychain),
 		remote.WithTransport(c.transport),
 		remote.WithJobs(c.jobs),
 		remote.WithUserAgent(c.userAgent),
 	}
+	if c.hooks.RemoteOptions != nil {
+		opts = append(opts, c.hooks.RemoteOptions(ref)...)
+	}
+	return opts
 }
 
 // Resolved says where an image was actually read from.
@@ -194,15 +204,15 @@ func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.
 		return nil, res, &Error{Op: "reading", Ref: s, Err: err, input: true}
 	}
 	res.Name = ref.String()
-	desc, err := remote.Get(ref, c.remoteOptions(ctx)...)
+	desc, err := remote.Get(ref, c.remoteOptions(ctx, ref)...)
 	if err != nil {
-		return nil, res, wrap("pulling", s, ref, err)
+		return nil, res, c.explain("pulling", s, ref, err)
 	}
 	var img v1.Image
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
-			return nil, res, wrap("reading index of", s, ref, err)
+			return nil, res, c.explain("reading index of", s, ref, err)
 		}
 		child, err := pickPlatform(idx, platform)
 		if err != nil {
@@ -212,17 +222,17 @@ func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.
 		res.Index = &d
 		img, err = idx.Image(child)
 		if err != nil {
-			return nil, res, wrap("pulling", s, ref, err)
+			return nil, res, c.explain("pulling", s, ref, err)
 		}
 	} else {
 		img, err = desc.Image()
 		if err != nil {
-			return nil, res, wrap("reading", s, ref, err)
+			return nil, res, c.explain("reading", s, ref, err)
 		}
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return nil, res, wrap("reading config of", s, ref, err)
+		return nil, res, c.explain("reading config of", s, ref, err)
 	}
 	got := cf.Platform()
 	if got == nil || got.OS != platform.OS || got.Architecture != platform.Architecture {
@@ -230,7 +240,7 @@ func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.
 			Err: fmt.Errorf("the image is %s, not %s: pick an image built for %s or change --platform", platformString(got), platformString(&platform), platformString(&platform))}
 	}
 	if res.Digest, err = img.Digest(); err != nil {
-		return nil, res, wrap("reading", s, ref, err)
+		return nil, res, c.explain("reading", s, ref, err)
 	}
 	return img, res, nil
 }
@@ -268,7 +278,8 @@ func platformString(p *v1.Platform) string {
 // Push writes img to every tag and returns the digest reference of each
 // (repository@sha256:…). Blobs a target already has are not sent again;
 // layers that live in the same registry are mounted. The manifest is only
-// put once every blob is there, so a failed push never moves a tag.
+// put once every blob is there, so a failed push never moves a tag. The
+// hooks' BeforePush (see WithHooks) runs before each target is written.
 func (c *Client) Push(ctx context.Context, img v1.Image, tags []name.Reference) ([]name.Digest, error) {
 	d, err := img.Digest()
 	if err != nil {
@@ -276,8 +287,13 @@ func (c *Client) Push(ctx context.Context, img v1.Image, tags []name.Reference) 
 	}
 	out := make([]name.Digest, 0, len(tags))
 	for _, t := range tags {
-		if err := remote.Write(t, img, c.remoteOptions(ctx)...); err != nil {
-			return out, wrap("pushing to", t.String(), t, err)
+		if c.hooks.BeforePush != nil {
+			if err := c.hooks.BeforePush(ctx, t); err != nil {
+				return out, wrap("pushing to", t.String(), t, err)
+			}
+		}
+		if err := remote.Write(t, img, c.remoteOptions(ctx, t)...); err != nil {
+			return out, c.explain("pushing to", t.String(), t, err)
 		}
 		out = append(out, t.Context().Digest(d.String()))
 	}

@@ -47,9 +47,16 @@ func (e *Error) Unwrap() error { return e.Err }
 // does not exist) rather than a failure during the build.
 func (e *Error) IsInput() bool { return e.input }
 
-// wrap classifies err and adds a hint a user can act on.
+// wrap classifies err and adds a hint a user can act on. A cause that has
+// an IsInput() bool method (such as an error from a keychain or a hook)
+// decides for itself and keeps its message.
 func wrap(op, s string, ref name.Reference, err error) error {
 	e := &Error{Op: op, Ref: s, Registry: ref.Context().RegistryStr(), Err: err}
+	var in inputError
+	if errors.As(err, &in) {
+		e.input = in.IsInput()
+		return e
+	}
 	var terr *transport.Error
 	var dnsErr *net.DNSError
 	var opErr *net.OpError

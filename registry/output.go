@@ -156,3 +156,37 @@ func writeOCI(dir string, img v1.Image, tags []string) (err error) {
 	}
 	return nil
 }
+
+// Read reads back the image an output holds: the single image of an OCI
+// layout, or of a tarball (the first, if it holds several).
+func (o Output) Read() (v1.Image, error) {
+	switch o.Kind {
+	case "oci":
+		p, err := layout.FromPath(o.Path)
+		if err != nil {
+			return nil, fmt.Errorf("reading OCI layout %s: %w", o.Path, err)
+		}
+		idx, err := p.ImageIndex()
+		if err != nil {
+			return nil, fmt.Errorf("reading OCI layout %s: %w", o.Path, err)
+		}
+		m, err := idx.IndexManifest()
+		if err != nil {
+			return nil, fmt.Errorf("reading OCI layout %s: %w", o.Path, err)
+		}
+		if len(m.Manifests) == 0 {
+			return nil, fmt.Errorf("OCI layout %s holds no image", o.Path)
+		}
+		if m.Manifests[0].MediaType.IsIndex() {
+			return nil, fmt.Errorf("OCI layout %s holds an index, not an image: Lambda needs a single-platform image", o.Path)
+		}
+		return idx.Image(m.Manifests[0].Digest)
+	case "tar":
+		img, err := tarball.ImageFromPath(o.Path, nil)
+		if err != nil {
+			return nil, fmt.Errorf("reading tarball %s: %w", o.Path, err)
+		}
+		return img, nil
+	}
+	return nil, fmt.Errorf("unknown output kind %q", o.Kind)
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -24,16 +25,19 @@ const buildUsage = `Usage: brefimg build [flags] [APP_DIR]
 Builds a Lambda image: a Bref base image, the bref/extra-* extension images'
 /opt files, and APP_DIR (default ".") under /var/task; then pushes it to every
 -t and writes every -o. Prints the digest reference Lambda deploys.
+Every flag can also come from $BREFIMG_<FLAG> (e.g. BREFIMG_EXT=redis,gmp) or
+from APP_DIR/brefimg.yaml (e.g. "ext: [redis, gmp]"); flags win over the
+environment, which wins over the file.
 
 Examples:
   brefimg build --bref 1 --php 8.0 --ext redis,gmp -t registry.example.com/app:1 ./app
-  brefimg build --ext gmp@3 -o oci:out/image .
-  brefimg build --bref 2 --platform linux/arm64 -o tar:image.tar .
+  brefimg build --bref 3 --php 8.4 --ext gmp -o oci:out/image .
+  brefimg build --bref 2 --php 8.2 --platform linux/arm64 -o tar:image.tar .
+  brefimg build --bref 1 --php 8.0 --ext redis --dry-run .
 
-Flags:
 `
 
-// buildOptions holds the parsed flags of `brefimg build`.
+// buildOptions holds the parsed flags of `brefimg build` and `brefimg lock`.
 type buildOptions struct {
 	flags        build.Flags
 	tags         []string
@@ -47,10 +51,18 @@ type buildOptions struct {
 	progress     string
 	json         bool
 	jobs         int
+	dryRun       bool
+	update       bool
+	sources      map[string]string // where each flag's value came from
 }
 
-func newBuildFlags(o *buildOptions) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("build", pflag.ContinueOnError)
+// newBuildFlags declares the flags of build (lock = false) or lock.
+func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
+	cmd := "build"
+	if lock {
+		cmd = "lock"
+	}
+	fs := pflag.NewFlagSet(cmd, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.IntVar(&o.flags.Line, "bref", extensions.DefaultLine, "Bref major line: 1, 2 or 3")
 	fs.StringVar(&o.flags.PHP, "php", "", "PHP version, 8.0 or 80 (default: the line's newest)")
@@ -59,57 +71,110 @@ func newBuildFlags(o *buildOptions) *pflag.FlagSet {
 	fs.StringArrayVar(&o.flags.Exts, "ext", nil, "extension images to add, e.g. redis,gmp or redis@0.12 (repeatable)")
 	fs.StringVar(&o.flags.Base, "base", "", "use this base image instead of the catalog's")
 	fs.StringVar(&o.flags.Cmd, "cmd", "", "the handler, relative to /var/task (default per runtime: public/index.php for fpm)")
-	fs.StringArrayVarP(&o.tags, "tag", "t", nil, "push to this reference (repeatable)")
-	fs.StringArrayVarP(&o.outputs, "output", "o", nil, "also write oci:DIR (OCI layout) or tar:FILE (docker load tarball) (repeatable)")
+	group(fs, "Image", "bref", "php", "runtime", "platform", "ext", "base", "cmd")
+	if !lock {
+		fs.StringArrayVarP(&o.tags, "tag", "t", nil, "push to this reference (repeatable)")
+		fs.StringArrayVarP(&o.outputs, "output", "o", nil, "also write oci:DIR (OCI layout) or tar:FILE (docker load tarball) (repeatable)")
+		fs.StringVar(&o.digestFile, "digest-file", "", "write the image digest to this file")
+		fs.StringVar(&o.metadataFile, "metadata-file", "", "write build metadata (JSON) to this file")
+		group(fs, "Output", "tag", "output", "digest-file", "metadata-file")
+	}
 	fs.StringVar(&o.mirror, "mirror", "", "pull Docker Hub images (bref/...) through this registry: HOST[/PREFIX]")
 	fs.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP / unverified TLS for this host (repeatable)")
-	fs.StringVar(&o.digestFile, "digest-file", "", "write the image digest to this file")
-	fs.StringVar(&o.metadataFile, "metadata-file", "", "write build metadata (JSON) to this file")
-	fs.StringVar(&o.epoch, "source-date-epoch", "", "timestamp for every file and the config, seconds since 1970 (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.IntVar(&o.jobs, "jobs", registry.DefaultJobs, "blobs pushed in parallel")
-	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the digest reference")
-	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain or none")
-	fs.BoolVar(&o.json, "json", false, "print the build metadata as JSON on stdout")
+	group(fs, "Registry", "mirror", "insecure-registry", "jobs")
+	fs.StringVar(&o.epoch, "source-date-epoch", "", "timestamp for every file and the config, seconds since 1970 (default $SOURCE_DATE_EPOCH, else 0)")
+	group(fs, "Reproducibility", "source-date-epoch")
+	if lock {
+		fs.BoolVar(&o.update, "update", false, "resolve every reference again, even those already pinned")
+		group(fs, "Reproducibility", "update")
+	} else {
+		fs.BoolVar(&o.flags.Locked, "locked", false, "fail unless "+lockfile.Name+" pins every image, to the digest its tag still has")
+		group(fs, "Reproducibility", "locked")
+	}
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the result")
+	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto (bars on a terminal, plain lines otherwise), plain or none")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the effective configuration and plan, build nothing")
+	group(fs, "Display", "quiet", "progress", "dry-run")
+	if !lock {
+		fs.BoolVar(&o.json, "json", false, "print the build metadata as JSON on stdout")
+		group(fs, "Display", "json")
+	}
 	return fs
 }
 
-// parseBuildArgs parses the flags shared by build and lock; done is true
-// when the command has already finished (help, or bad usage) with code.
+// parseBuildArgs parses the flags shared by build and lock, then fills
+// the flags not given from the environment and brefimg.yaml; done is true
+// when the command has already finished (help, dry run or bad usage) with code.
 func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args []string, stdout, stderr io.Writer, getenv env) (code int, done bool) {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, usageText+fs.FlagUsages())
+			fmt.Fprint(stdout, usageText+groupedUsage(fs))
 			return exitOK, true
 		}
-		return usageError(stderr, err), true
+		return usageError(stderr, fs.Name(), parseError(fs, err)), true
 	}
 	switch fs.NArg() {
 	case 0:
 	case 1:
 		o.flags.AppDir = fs.Arg(0)
 	default:
-		return usageError(stderr, fmt.Errorf("one APP_DIR at most, got %q", fs.Args())), true
+		return usageError(stderr, fs.Name(), fmt.Errorf("one APP_DIR at most, got %q", fs.Args())), true
 	}
+	sources, err := applyConfig(fs, o.flags.AppDir, getenv)
+	if err != nil {
+		return usageError(stderr, fs.Name(), err), true
+	}
+	o.sources = sources
 	switch o.progress {
 	case "auto", "plain", "none":
 	default:
-		return usageError(stderr, fmt.Errorf("--progress %q: use auto, plain or none", o.progress)), true
+		return usageError(stderr, fs.Name(), fmt.Errorf("--progress %q: use auto, plain or none", o.progress)), true
 	}
 	if o.jobs < 1 {
-		return usageError(stderr, fmt.Errorf("--jobs %d: must be at least 1", o.jobs)), true
+		return usageError(stderr, fs.Name(), fmt.Errorf("--jobs %d: must be at least 1", o.jobs)), true
 	}
 	epoch, err := parseEpoch(o.epoch, getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
-		return usageError(stderr, err), true
+		return usageError(stderr, fs.Name(), err), true
 	}
 	o.flags.Epoch = epoch
 	return 0, false
 }
 
+// dryRun prints every flag's effective value and where it came from, and
+// the plan those flags make.
+func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) int {
+	fmt.Fprintln(w, "Effective configuration (flag > env > brefimg.yaml > default):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name == "help" || f.Name == "dry-run" {
+			return
+		}
+		v := f.Value.String()
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			v = strings.Join(sv.GetSlice(), ",")
+		}
+		fmt.Fprintf(tw, "  --%s\t%s\t(%s)\n", f.Name, v, o.sources[f.Name])
+	})
+	tw.Flush()
+	fmt.Fprintln(w, "Plan:")
+	fmt.Fprintf(w, "  FROM %s (%s)\n", plan.Base, plan.Platform)
+	for _, s := range plan.Steps {
+		fmt.Fprintf(w, "  %s\n", s.CreatedBy)
+	}
+	if len(plan.Config.Env) > 0 {
+		fmt.Fprintf(w, "  ENV %s\n", strings.Join(plan.Config.Env, " "))
+	}
+	fmt.Fprintf(w, "  CMD %q\n", plan.Config.Cmd)
+	fmt.Fprintln(w, "Nothing was built (--dry-run).")
+	return exitOK
+}
+
 // client makes the registry client the flags ask for.
-func (o *buildOptions) client() (*registry.Client, error) {
-	ropts := []registry.Option{registry.WithJobs(o.jobs), registry.WithInsecure(o.insecure...)}
+func (o *buildOptions) client(opts ...registry.Option) (*registry.Client, error) {
+	ropts := append([]registry.Option{registry.WithJobs(o.jobs), registry.WithInsecure(o.insecure...)}, opts...)
 	if o.mirror != "" {
 		ropts = append(ropts, registry.WithMirror(o.mirror))
 	}
@@ -118,30 +183,27 @@ func (o *buildOptions) client() (*registry.Client, error) {
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	var o buildOptions
-	fs := newBuildFlags(&o)
-	fs.BoolVar(&o.flags.Locked, "locked", false, "fail unless "+lockfile.Name+" pins every image, to the digest its tag still has")
+	fs := newBuildFlags(&o, false)
 	if code, done := parseBuildArgs(fs, &o, buildUsage, args, stdout, stderr, getenv); done {
 		return code
 	}
-	log := func(format string, a ...any) {
-		if !o.quiet && o.progress != "none" {
-			fmt.Fprintf(stderr, format+"\n", a...)
-		}
-	}
-
 	plan, err := build.NewPlan(o.flags)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	client, err := o.client()
+	if o.dryRun {
+		return dryRun(stdout, fs, &o, plan)
+	}
+	rep := newReporter(stderr, o.progress, o.quiet)
+	client, err := o.client(registry.WithEvents(rep.event))
 	if err != nil {
-		return usageError(stderr, err)
+		return usageError(stderr, "build", err)
 	}
 	targets := make([]name.Reference, 0, len(o.tags))
 	for _, t := range o.tags {
 		ref, err := client.Target(t)
 		if err != nil {
-			return usageError(stderr, err)
+			return usageError(stderr, "build", err)
 		}
 		targets = append(targets, ref)
 	}
@@ -149,25 +211,26 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	for _, s := range o.outputs {
 		out, err := registry.ParseOutput(s)
 		if err != nil {
-			return usageError(stderr, err)
+			return usageError(stderr, "build", err)
 		}
 		outputs = append(outputs, out)
 	}
 
-	start := time.Now()
 	res, err := build.Build(ctx, client, plan)
 	if err != nil {
+		rep.wait()
 		return fail(stderr, err)
 	}
 	defer res.Close()
-	log("base %s -> %s", res.Base.Ref, res.Base.Digest)
+	rep.linef("base %s -> %s", res.Base.Ref, res.Base.Digest)
 	for _, in := range res.Inputs {
-		log("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)
+		rep.linef("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)
 	}
 	for _, f := range res.Findings {
 		fmt.Fprintln(stderr, f.String())
 	}
 	if errs := build.Errors(res.Findings); len(errs) > 0 {
+		rep.wait()
 		fmt.Fprintf(stderr, "brefimg: build stopped by %d error(s) above; nothing was written\n", len(errs))
 		return exitUsage
 	}
@@ -175,19 +238,31 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return fail(stderr, fmt.Errorf("computing the image digest: %w", err))
 	}
+	rep.know(res.Image, func(i int) string {
+		if i < len(res.Origins) {
+			if o := res.Origins[i]; o.Name != "" {
+				return o.Name
+			}
+			return "base"
+		}
+		return ""
+	})
+	img := rep.track(res.Image)
 
 	tagStrings := make([]string, len(targets))
 	for i, t := range targets {
 		tagStrings[i] = t.Name()
 	}
 	for _, out := range outputs {
-		if err := out.Write(res.Image, tagStrings); err != nil {
+		if err := out.Write(img, tagStrings); err != nil {
+			rep.wait()
 			return fail(stderr, err)
 		}
-		log("wrote %s", out)
+		rep.linef("wrote %s", out)
 	}
-	pushed, err := client.Push(ctx, res.Image, targets)
+	pushed, err := client.Push(ctx, img, targets)
 	if err != nil {
+		rep.wait()
 		return fail(stderr, err)
 	}
 	md, err := metadata(res, pushed)
@@ -204,7 +279,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return fail(stderr, fmt.Errorf("--metadata-file: %w", err))
 		}
 	}
-	log("built %s in %s", digest, time.Since(start).Round(time.Millisecond))
+	result := digest.String()
+	if len(pushed) > 0 {
+		result = pushed[0].String()
+	}
+	added := 0
+	for _, o := range res.Origins {
+		if o.Kind != "base" {
+			added++
+		}
+	}
+	rep.summary(result, res.Image, added)
 	switch {
 	case o.json:
 		stdout.Write(md)
@@ -288,9 +373,9 @@ func metadata(res *build.Result, pushed []name.Digest) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// usageError reports bad usage and returns exit code 2.
-func usageError(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "brefimg: %v\nRun 'brefimg help build' for usage.\n", err)
+// usageError reports bad usage of command and returns exit code 2.
+func usageError(stderr io.Writer, command string, err error) int {
+	fmt.Fprintf(stderr, "brefimg: %v\nRun 'brefimg help %s' for usage.\n", err, command)
 	return exitUsage
 }
 

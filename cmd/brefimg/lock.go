@@ -22,14 +22,11 @@ Examples:
   brefimg lock --bref 1 --php 8.0 --ext redis,gmp .
   brefimg lock --update --bref 1 --php 8.0 --ext redis,gmp .
 
-Flags:
 `
 
 func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	var o buildOptions
-	var update bool
-	fs := newBuildFlags(&o)
-	fs.BoolVar(&update, "update", false, "resolve every reference again, even those already pinned")
+	fs := newBuildFlags(&o, true)
 	if code, done := parseBuildArgs(fs, &o, lockUsage, args, stdout, stderr, getenv); done {
 		return code
 	}
@@ -37,6 +34,9 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	plan, err := build.NewPlan(o.flags)
 	if err != nil {
 		return fail(stderr, err)
+	}
+	if o.dryRun {
+		return dryRun(stdout, fs, &o, plan)
 	}
 	dir := o.flags.AppDir
 	if dir == "" {
@@ -48,9 +48,9 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	client, err := o.client()
 	if err != nil {
-		return usageError(stderr, err)
+		return usageError(stderr, "lock", err)
 	}
-	lock, err := build.Lock(ctx, client, plan, prev, update)
+	lock, err := build.Lock(ctx, client, plan, prev, o.update)
 	if err != nil {
 		return fail(stderr, err)
 	}

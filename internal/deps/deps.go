@@ -10,3 +10,10 @@ import (
 	_ "github.com/moby/buildkit/frontend/dockerfile/instructions"
 	_ "github.com/moby/buildkit/frontend/dockerfile/parser"
 )
+
+import (
+	_ "github.com/creack/pty"
+	_ "github.com/mattn/go-isatty"
+	_ "github.com/vbauerster/mpb/v8"
+	_ "go.yaml.in/yaml/v3"
+)

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/brefimg/brefimg/build"
+)
+
+// envPrefix + the flag name in upper case, dashes as underscores, sets a flag.
+const envPrefix = "BREFIMG_"
+
+// group puts flags under a heading in help output.
+func group(fs *pflag.FlagSet, heading string, names ...string) {
+	for _, n := range names {
+		if err := fs.SetAnnotation(n, "group", []string{heading}); err != nil {
+			panic("flag group: " + err.Error()) // a programming error, caught by the help tests
+		}
+	}
+}
+
+// groupedUsage renders the flags under their headings, in the order the
+// headings were first used.
+func groupedUsage(fs *pflag.FlagSet) string {
+	var order []string
+	byGroup := map[string]*pflag.FlagSet{}
+	fs.VisitAll(func(f *pflag.Flag) {
+		g := "Other"
+		if a := f.Annotations["group"]; len(a) > 0 {
+			g = a[0]
+		}
+		if byGroup[g] == nil {
+			byGroup[g] = pflag.NewFlagSet(g, pflag.ContinueOnError)
+			byGroup[g].SortFlags = false
+			order = append(order, g)
+		}
+		byGroup[g].AddFlag(f)
+	})
+	var b strings.Builder
+	for _, g := range order {
+		fmt.Fprintf(&b, "%s:\n%s\n", g, byGroup[g].FlagUsages())
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// envName is the environment variable that sets a flag.
+func envName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// configNotFromFile are flags that make no sense in brefimg.yaml or the environment.
+var configNotFromFile = map[string]bool{"help": true, "dry-run": true}
+
+// applyConfig fills every flag not given on the command line from the
+// environment (BREFIMG_<FLAG>), then from APP_DIR/brefimg.yaml, and returns
+// where each flag's value came from: "flag", "env", "file" or "default".
+func applyConfig(fs *pflag.FlagSet, appDir string, getenv env) (map[string]string, error) {
+	source := map[string]string{}
+	fs.VisitAll(func(f *pflag.Flag) {
+		source[f.Name] = "default"
+		if f.Changed {
+			source[f.Name] = "flag"
+		}
+	})
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || configNotFromFile[f.Name] {
+			return
+		}
+		v := getenv(envName(f.Name))
+		if v == "" {
+			return
+		}
+		if err := setFlag(fs, f, splitList(f, v)); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
+			return
+		}
+		source[f.Name] = "env"
+	})
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	values, file, err := readConfigFile(appDir)
+	if err != nil || values == nil {
+		return source, err
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f := fs.Lookup(k)
+		if f == nil || configNotFromFile[k] {
+			return nil, fmt.Errorf("%s: unknown key %q%s: keys are flag names of brefimg build (ext, php, bref, …)", file, k, suggestFlag(fs, k))
+		}
+		if source[k] != "default" {
+			continue // a flag or the environment wins
+		}
+		if err := setFlag(fs, f, values[k]); err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", file, k, err)
+		}
+		source[k] = "file"
+	}
+	return source, nil
+}
+
+// readConfigFile reads APP_DIR/brefimg.yaml as flag name -> values.
+func readConfigFile(appDir string) (map[string][]string, string, error) {
+	if appDir == "" {
+		appDir = "."
+	}
+	file := filepath.Join(appDir, build.ConfigFile)
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, file, nil
+	}
+	if err != nil {
+		return nil, file, fmt.Errorf("reading %s: %w", file, err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, file, fmt.Errorf("%s is not valid YAML: %v", file, err)
+	}
+	out := map[string][]string{}
+	for k, v := range raw {
+		switch x := v.(type) {
+		case []any:
+			for _, item := range x {
+				if _, nested := item.(map[string]any); nested {
+					return nil, file, fmt.Errorf("%s: %s: list items must be plain values", file, k)
+				}
+				out[k] = append(out[k], fmt.Sprint(item))
+			}
+		case map[string]any:
+			return nil, file, fmt.Errorf("%s: %s: must be a value or a list, not a mapping", file, k)
+		case nil:
+		default:
+			out[k] = []string{fmt.Sprint(x)}
+		}
+	}
+	return out, file, nil
+}
+
+// splitList splits a comma-separated environment value for repeatable flags.
+func splitList(f *pflag.Flag, v string) []string {
+	if strings.HasSuffix(f.Value.Type(), "Array") || strings.HasSuffix(f.Value.Type(), "Slice") {
+		var out []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return []string{v}
+}
+
+func setFlag(fs *pflag.FlagSet, f *pflag.Flag, values []string) error {
+	for _, v := range values {
+		if err := fs.Set(f.Name, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// suggestFlag returns ` (did you mean "--x"?)` for the flag closest to name.
+func suggestFlag(fs *pflag.FlagSet, name string) string {
+	name = strings.TrimLeft(name, "-")
+	if i := strings.IndexByte(name, '='); i >= 0 {
+		name = name[:i]
+	}
+	best, bestD := "", 3
+	fs.VisitAll(func(f *pflag.Flag) {
+		if d := levenshtein(name, f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	})
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean --%s?)", best)
+}
+
+// parseError adds a suggestion to pflag's unknown-flag errors.
+func parseError(fs *pflag.FlagSet, err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown flag: ") {
+		return fmt.Errorf("%s%s", msg, suggestFlag(fs, strings.TrimPrefix(msg, "unknown flag: ")))
+	}
+	return err
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/mattn/go-isatty"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/brefimg/brefimg/registry"
+)
+
+// reporter renders a build's progress: live bars on a terminal, one plain
+// line per event otherwise (CI logs), or nothing.
+type reporter struct {
+	mode string // "bars", "plain" or "none"
+	w    io.Writer
+	bars *mpb.Progress
+
+	mu       sync.Mutex
+	sizes    map[string]int64 // blob digest -> size, for event lines
+	names    map[string]string
+	uploaded int64
+	counts   map[registry.EventKind]int
+	start    time.Time
+}
+
+// newReporter picks the mode: --progress auto means bars when w is a
+// terminal and plain lines otherwise; -q means none.
+func newReporter(w io.Writer, progress string, quiet bool) *reporter {
+	mode := progress
+	if quiet {
+		mode = "none"
+	}
+	if mode == "auto" {
+		mode = "plain"
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			mode = "bars"
+		}
+	}
+	r := &reporter{mode: mode, w: w, sizes: map[string]int64{}, names: map[string]string{},
+		counts: map[registry.EventKind]int{}, start: time.Now()}
+	if mode == "bars" {
+		r.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(120*time.Millisecond))
+	}
+	return r
+}
+
+// linef prints a line above the bars, or plainly; nothing in mode none.
+func (r *reporter) linef(format string, a ...any) {
+	switch r.mode {
+	case "bars":
+		fmt.Fprintf(r.bars, format+"\n", a...)
+	case "plain":
+		r.mu.Lock()
+		fmt.Fprintf(r.w, format+"\n", a...)
+		r.mu.Unlock()
+	}
+}
+
+// know records the size and a label of every blob of img, for the event lines.
+func (r *reporter) know(img v1.Image, label func(i int) string) {
+	m, err := img.Manifest()
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sizes[m.Config.Digest.String()] = m.Config.Size
+	r.names[m.Config.Digest.String()] = "config"
+	for i, l := range m.Layers {
+		r.sizes[l.Digest.String()] = l.Size
+		r.names[l.Digest.String()] = label(i)
+	}
+}
+
+// event is called by the registry client for every blob and manifest.
+func (r *reporter) event(e registry.Event) {
+	r.mu.Lock()
+	r.counts[e.Kind]++
+	size, name := r.sizes[e.Digest], r.names[e.Digest]
+	if e.Kind == registry.BlobPushed {
+		r.uploaded += size
+	}
+	r.mu.Unlock()
+	if name != "" {
+		name = " (" + name + ")"
+	}
+	switch e.Kind {
+	case registry.BlobPushed:
+		r.linef("pushed blob %s %s%s", short(e.Digest), humanBytes(size), name)
+	case registry.BlobExisting:
+		r.linef("existing blob %s%s", short(e.Digest), name)
+	case registry.BlobMounted:
+		r.linef("mounted blob %s%s", short(e.Digest), name)
+	case registry.ManifestPushed:
+		r.linef("pushed manifest %s/%s:%s", e.Registry, e.Repository, e.Digest)
+	}
+}
+
+// track wraps the layers brefimg made (not those a registry can mount) so
+// that reading them for an upload or an output moves a bar.
+func (r *reporter) track(img v1.Image) v1.Image {
+	if r.mode != "bars" {
+		return img
+	}
+	return &trackedImage{Image: img, r: r}
+}
+
+func (r *reporter) bar(name string, total int64) *mpb.Bar {
+	return r.bars.AddBar(total,
+		mpb.PrependDecorators(decor.Name(name, decor.WC{C: decor.DindentRight | decor.DextraSpace})),
+		mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f"), decor.Name(" "),
+			decor.OnComplete(decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), "done")),
+	)
+}
+
+// wait lets the bars finish drawing.
+func (r *reporter) wait() {
+	if r.bars != nil {
+		r.bars.Wait()
+	}
+}
+
+// summary prints the closing lines of a build.
+func (r *reporter) summary(ref string, img v1.Image, added int) {
+	if r.mode == "none" {
+		return
+	}
+	r.wait()
+	m, err := img.Manifest()
+	if err != nil {
+		return
+	}
+	total := m.Config.Size
+	for _, l := range m.Layers {
+		total += l.Size
+	}
+	r.mu.Lock()
+	present := r.counts[registry.BlobExisting] + r.counts[registry.BlobMounted]
+	line := fmt.Sprintf("built %s\n  %s compressed in %d layers (%d added); blobs: %d uploaded (%s), %d already present (%d mounted); %s",
+		ref, humanBytes(total), len(m.Layers), added, r.counts[registry.BlobPushed], humanBytes(r.uploaded),
+		present, r.counts[registry.BlobMounted], time.Since(r.start).Round(10*time.Millisecond))
+	r.mu.Unlock()
+	fmt.Fprintln(r.w, line)
+}
+
+type trackedImage struct {
+	v1.Image
+	r *reporter
+}
+
+func (t *trackedImage) Layers() ([]v1.Layer, error) {
+	ls, err := t.Image.Layers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]v1.Layer, len(ls))
+	for i, l := range ls {
+		out[i] = t.wrap(l)
+	}
+	return out, nil
+}
+
+func (t *trackedImage) LayerByDigest(h v1.Hash) (v1.Layer, error) {
+	l, err := t.Image.LayerByDigest(h)
+	if err != nil {
+		return nil, err
+	}
+	return t.wrap(l), nil
+}
+
+func (t *trackedImage) wrap(l v1.Layer) v1.Layer {
+	if _, mountable := l.(*remote.MountableLayer); mountable {
+		return l // the registry may mount it: never read it just to draw a bar
+	}
+	return &trackedLayer{Layer: l, r: t.r}
+}
+
+type trackedLayer struct {
+	v1.Layer
+	r *reporter
+}
+
+func (t *trackedLayer) Compressed() (io.ReadCloser, error) {
+	rc, err := t.Layer.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	d, _ := t.Layer.Digest()
+	size, _ := t.Layer.Size()
+	t.r.mu.Lock()
+	label := t.r.names[d.String()]
+	t.r.mu.Unlock()
+	bar := t.r.bar(fmt.Sprintf("%s %s", short(d.String()), label), size)
+	return &barReader{ReadCloser: rc, bar: bar}, nil
+}
+
+type barReader struct {
+	io.ReadCloser
+	bar *mpb.Bar
+}
+
+func (b *barReader) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.bar.IncrBy(n)
+	return n, err
+}
+
+func (b *barReader) Close() error {
+	if !b.bar.Completed() {
+		b.bar.Abort(false)
+	}
+	return b.ReadCloser.Close()
+}
+
+// short abbreviates a digest for display: "sha256:0123456789ab".
+func short(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}
+
+// humanBytes renders a size as "12.3 MB".
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
