@@ -227,7 +227,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		rep.linef("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)
 	}
 	for _, f := range res.Findings {
-		fmt.Fprintln(stderr, f.String())
+		if f.Severity == build.Error || !o.quiet {
+			fmt.Fprintln(stderr, f.String())
+		}
 	}
 	if errs := build.Errors(res.Findings); len(errs) > 0 {
 		rep.wait()

@@ -46,8 +46,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 		return runBuild(ctx, args[1:], stdout, stderr, getenv)
 	case "lock":
 		return runLock(ctx, args[1:], stdout, stderr, getenv)
+	case "inspect":
+		return runInspect(ctx, args[1:], stdout, stderr)
 	case "extensions":
 		return runExtensions(args[1:], stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
 	case "version":
 		return runVersion(stdout)
 	case "help", "-h", "--help":
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	return exitUsage
 }
 
-var commands = []string{"build", "lock", "extensions", "version", "help"}
+var commands = []string{"build", "lock", "inspect", "extensions", "completion", "version", "help"}
 
 func suggestCommand(s string) string {
 	for _, c := range commands {
@@ -95,14 +99,17 @@ func levenshtein(a, b string) int {
 const usage = `brefimg builds AWS Lambda container images for PHP apps on Bref, without Docker.
 
 Usage:
-  brefimg build [flags] [APP_DIR]    build an image and push it or write it out
-  brefimg lock [flags] [APP_DIR]     pin the base and extension images to digests in brefimg.lock
-  brefimg extensions [--bref N]      list the Bref extension catalog
-  brefimg version                    print the version
-  brefimg help [COMMAND]             show help
+  brefimg build [flags] [APP_DIR]         build an image, push it and/or write it out
+  brefimg lock [flags] [APP_DIR]          pin the base and extension images in brefimg.lock
+  brefimg inspect REF|oci:DIR|tar:FILE    show what an image is made of
+  brefimg extensions [--bref N] [--php X] list the Bref extension catalog
+  brefimg completion bash|zsh|fish        print a shell completion script
+  brefimg version                         print the version
+  brefimg help [COMMAND]                  show a command's help
 
 Example:
   brefimg build --bref 1 --php 8.0 --ext redis,gmp -t 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1 .
 
+Run 'brefimg help COMMAND' for a command's flags.
 Exit codes: 0 success, 1 build failed, 2 bad usage or input.
 `

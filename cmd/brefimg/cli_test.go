@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/creack/pty"
+	"github.com/spf13/pflag"
+)
+
+// TestMain lets a test run the real CLI in a subprocess (re-exec of the
+// test binary), for what only a process shows: a terminal, signals.
+func TestMain(m *testing.M) {
+	if os.Getenv("BREFIMG_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// golden compares got with testdata/golden/cli/name, or rewrites it with -update-golden.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("..", "..", "testdata", "golden", "cli", name)
+	if *updateGolden {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (rerun with -update-golden to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (rerun with -update-golden if on purpose):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestHelpGolden(t *testing.T) {
+	for _, cmd := range []string{"", "build", "lock", "inspect", "extensions", "completion"} {
+		t.Run("help "+cmd, func(t *testing.T) {
+			args := []string{"help"}
+			if cmd != "" {
+				args = append(args, cmd)
+			}
+			code, stdout, stderr := brefimg(t, nil, args...)
+			if code != exitOK || stderr != "" {
+				t.Fatalf("exit %d, stderr %s", code, stderr)
+			}
+			name := cmd
+			if name == "" {
+				name = "brefimg"
+			}
+			golden(t, "help-"+name+".txt", stdout)
+		})
+	}
+}
+
+var (
+	reHost     = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	reDuration = regexp.MustCompile(`; [0-9.]+(ms|s|µs)\n`)
+)
+
+// normalise replaces what changes from run to run: the registry port and durations.
+func normalise(s string) string {
+	s = reHost.ReplaceAllString(s, "REGISTRY")
+	return reDuration.ReplaceAllString(s, "; DURATION\n")
+}
+
+func TestPlainProgressGolden(t *testing.T) {
+	reg := seeded(t)
+	app := appDir(t)
+	args := []string{"build", "--progress", "plain", "--bref", "1", "--php", "8.0", "--ext", "redis,gmp", "--mirror", reg.Host,
+		"--source-date-epoch", "1700000000", "-t", reg.Host + "/app:golden", app}
+	code, stdout, stderr := brefimg(t, nil, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.ContainsAny(stderr, "\x1b\r") {
+		t.Errorf("plain progress holds control characters: %q", stderr)
+	}
+	// Blob events of parallel uploads come in any order: sort those lines.
+	lines := strings.Split(normalise(stderr), "\n")
+	var events, rest []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "mounted blob") || strings.HasPrefix(l, "pushed blob") || strings.HasPrefix(l, "existing blob") {
+			events = append(events, l)
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	sortStrings(events)
+	golden(t, "build-plain-progress.txt", strings.Join(events, "\n")+"\n--\n"+strings.Join(rest, "\n")+"--\n"+normalise(stdout))
+
+	code, _, stderr = brefimg(t, nil, append(args[:len(args)-1], "-q", app)...)
+	if code != exitOK || strings.Contains(stderr, "blob") || strings.Contains(stderr, "built ") {
+		t.Errorf("-q printed progress: %s", stderr)
+	}
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func TestExtensionsAndInspectGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"extensions-bref1-php80.txt", []string{"extensions", "--bref", "1", "--php", "8.0"}},
+		{"extensions-bref3.json", []string{"extensions", "--bref", "3", "--json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := brefimg(t, nil, tc.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			golden(t, tc.name, stdout)
+		})
+	}
+
+	reg := seeded(t)
+	dir := t.TempDir()
+	oci := filepath.Join(dir, "image")
+	code, _, stderr := brefimg(t, nil, "build", "-q", "--bref", "3", "--php", "8.4", "--ext", "gmp", "--mirror", reg.Host,
+		"--source-date-epoch", "1700000000", "-o", "oci:"+oci, appDir(t))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"inspect-v3-gmp.txt", []string{"inspect", "--tree", "/opt/bref/extensions", "oci:" + oci}},
+		{"inspect-v3-gmp.json", []string{"inspect", "--json", "oci:" + oci}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := brefimg(t, nil, tc.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			golden(t, tc.name, strings.ReplaceAll(stdout, oci, "OCI"))
+		})
+	}
+	t.Run("inspect a registry image", func(t *testing.T) {
+		code, stdout, stderr := brefimg(t, nil, "inspect", "--mirror", reg.Host, "bref/php-80-fpm:1")
+		if code != exitOK || !strings.Contains(stdout, "Bref:") && !strings.Contains(stdout, "/lambda-entrypoint.sh") {
+			t.Errorf("exit %d, stdout %s, stderr %s", code, stdout, stderr)
+		}
+	})
+	t.Run("inspect a missing layout", func(t *testing.T) {
+		code, _, stderr := brefimg(t, nil, "inspect", "oci:"+filepath.Join(dir, "nope"))
+		if code != exitUsage || !strings.Contains(stderr, "nope") {
+			t.Errorf("exit %d, stderr %s", code, stderr)
+		}
+	})
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	app := appDir(t)
+	if err := os.WriteFile(filepath.Join(app, "brefimg.yaml"), []byte("ext: [redis, gmp]\nphp: \"8.1\"\nbref: 1\nruntime: function\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"BREFIMG_PHP": "8.2", "BREFIMG_RUNTIME": "console"}
+	code, stdout, stderr := brefimg(t, env, "build", "--dry-run", "--runtime", "fpm", app)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		`--runtime\s+fpm\s+\(flag\)`,   // a flag beats the environment
+		`--php\s+8.2\s+\(env\)`,        // the environment beats the file
+		`--ext\s+redis,gmp\s+\(file\)`, // the file beats the default
+		`--bref\s+1\s+\(file\)`,
+		`--jobs\s+4\s+\(default\)`,
+		`FROM bref/php-82-fpm:1 \(linux/amd64\)`,
+		`COPY --from=bref/extra-redis-php-82:0.10 /opt /opt`,
+		`Nothing was built`,
+	} {
+		if !regexp.MustCompile(want).MatchString(stdout) {
+			t.Errorf("dry run lacks %s:\n%s", want, stdout)
+		}
+	}
+	bad := []struct {
+		name, file string
+		env        map[string]string
+		want       string
+	}{
+		{name: "unknown key", file: "exts: [redis]\n", want: `unknown key "exts" (did you mean --ext?)`},
+		{name: "not yaml", file: "ext: [redis\n", want: "not valid YAML"},
+		{name: "bad env value", env: map[string]string{"BREFIMG_BREF": "two"}, want: "BREFIMG_BREF"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := appDir(t)
+			if tc.file != "" {
+				if err := os.WriteFile(filepath.Join(dir, "brefimg.yaml"), []byte(tc.file), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, _, stderr := brefimg(t, tc.env, "build", "--dry-run", dir)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %s", code, stderr)
+			}
+		})
+	}
+}
+
+// TestExamplesParse runs every brefimg example of the help texts and the
+// README with --dry-run (build, lock) or for real (offline commands).
+func TestExamplesParse(t *testing.T) {
+	var examples []string
+	for _, text := range []string{usage, buildUsage, lockUsage, inspectUsage, extensionsUsage, completionUsage} {
+		examples = append(examples, exampleLines(text, "  brefimg ")...)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples = append(examples, exampleLines(string(readme), "brefimg ")...)
+	if len(examples) < 10 {
+		t.Fatalf("found only %d examples", len(examples))
+	}
+	app := appDir(t)
+	for _, ex := range examples {
+		t.Run(ex, func(t *testing.T) {
+			args := strings.Fields(ex)[1:]
+			for i, a := range args {
+				if a == "." || a == "./app" {
+					args[i] = app
+				}
+				if a == "…" {
+					t.Fatal("an example must be complete: no …")
+				}
+			}
+			switch args[0] {
+			case "build", "lock":
+				args = append(args, "--dry-run")
+			case "inspect":
+				fs := inspectFlags()
+				if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
+					t.Errorf("does not parse: %v", err)
+				}
+				return
+			}
+			code, _, stderr := brefimg(t, nil, args...)
+			if code != exitOK {
+				t.Errorf("exit %d: %s", code, stderr)
+			}
+		})
+	}
+}
+
+// exampleLines returns the lines that start with prefix (after trimming a
+// leading "$ "), cut at a shell comment.
+func exampleLines(text, prefix string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		if !strings.HasPrefix(sc.Text(), prefix) && !strings.HasPrefix(sc.Text(), "  source <(brefimg") {
+			continue
+		}
+		l := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(l, "source <(") {
+			l = strings.TrimSuffix(strings.TrimPrefix(l, "source <("), ")")
+		}
+		if i := strings.Index(l, " > "); i > 0 {
+			l = l[:i]
+		}
+		if i := strings.Index(l, "  #"); i > 0 {
+			l = strings.TrimSpace(l[:i])
+		}
+		if strings.HasPrefix(l, "brefimg ") && !strings.Contains(l, "[") && !strings.Contains(l, "|") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestTerminalBars drives the CLI in a real pseudo terminal: bars render,
+// and the build ends cleanly with the summary and the reference.
+func TestTerminalBars(t *testing.T) {
+	reg := seeded(t)
+	app := appDir(t)
+	big := make([]byte, 4<<20)
+	for i := range big {
+		big[i] = byte(i * 7 % 251)
+	}
+	if err := os.WriteFile(filepath.Join(app, "public", "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(context.Background(), exe, "build", "--bref", "1", "--php", "8.0", "--ext", "redis", "--mirror", reg.Host,
+		"-t", reg.Host+"/app:tty", app)
+	cmd.Env = append(os.Environ(), "BREFIMG_TEST_RUN_MAIN=1")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = tty
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	screen, _ := io.ReadAll(ptmx) // ends with EIO once the child exits
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %s", err, screen)
+	}
+	s := string(screen)
+	if !regexp.MustCompile(`sha256:[0-9a-f]{12} app +\[=+\] [0-9.]+ KiB / [0-9.]+ KiB done`).MatchString(s) {
+		t.Errorf("the app layer's bar did not render to the end:\n%q", s)
+	}
+	if !strings.Contains(s, "app") || !strings.Contains(s, "built "+reg.Host+"/app@sha256:") {
+		t.Errorf("terminal output lacks the app layer bar or the summary:\n%q", s)
+	}
+	if !strings.HasSuffix(strings.TrimRight(s, "\r\n"), "ms") && !strings.HasSuffix(strings.TrimRight(s, "\r\n"), "s") {
+		t.Errorf("the last line is not the summary:\n%q", s)
+	}
+	if !strings.HasPrefix(stdout.String(), reg.Host+"/app@sha256:") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+}
+
+// TestReadmeKnowsEveryFlag checks the README's usage section against the
+// real flags: every flag of build is documented there, and every flag the
+// README names exists.
+func TestReadmeKnowsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o buildOptions
+	build, lock := newBuildFlags(&o, false), newBuildFlags(&o, true)
+	build.VisitAll(func(f *pflag.Flag) {
+		if !strings.Contains(string(readme), "--"+f.Name) {
+			t.Errorf("README.md does not document --%s", f.Name)
+		}
+	})
+	known := map[string]bool{"help": true}
+	for _, fs := range []*pflag.FlagSet{build, lock, inspectFlags()} {
+		fs.VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+	}
+	for _, m := range regexp.MustCompile("`(?:brefimg |-)[^`]*`").FindAllString(string(readme), -1) {
+		for _, f := range regexp.MustCompile(`(?:^|\s|\x60)--([a-z][a-z-]+)`).FindAllStringSubmatch(m, -1) {
+			if !known[f[1]] {
+				t.Errorf("README.md names --%s, which no command has", f[1])
+			}
+		}
+	}
+}
