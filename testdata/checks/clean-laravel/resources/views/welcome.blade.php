@@ -1,0 +1,1 @@
+<h1>Hello from Lambda</h1>

@@ -1,0 +1,6 @@
+<?php
+
+// The app's front controller.
+require __DIR__ . '/../vendor/autoload.php';
+
+echo 'Hello from Lambda';
