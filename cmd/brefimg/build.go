@@ -18,6 +18,7 @@ import (
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/registry"
+	"github.com/brefimg/brefimg/registry/ecr"
 )
 
 const buildUsage = `Usage: brefimg build [flags] [APP_DIR]
@@ -53,6 +54,7 @@ type buildOptions struct {
 	jobs         int
 	dryRun       bool
 	update       bool
+	ecr          ecr.Options
 	sources      map[string]string // where each flag's value came from
 }
 
@@ -78,10 +80,15 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 		fs.StringVar(&o.digestFile, "digest-file", "", "write the image digest to this file")
 		fs.StringVar(&o.metadataFile, "metadata-file", "", "write build metadata (JSON) to this file")
 		group(fs, "Output", "tag", "output", "digest-file", "metadata-file")
+		fs.BoolVar(&o.ecr.Create, "create-repo", true, "create a missing ECR repository before pushing")
+		fs.BoolVar(&o.ecr.ScanOnPush, "ecr-scan-on-push", false, "a repository brefimg creates scans images on push")
+		fs.BoolVar(&o.ecr.ImmutableTags, "ecr-immutable-tags", false, "a repository brefimg creates has immutable tags")
+		fs.IntVar(&o.ecr.MaxImages, "ecr-max-images", 0, "a repository brefimg creates expires untagged images beyond N (Serverless's provider.ecr.maxImages)")
+		group(fs, "Amazon ECR", "create-repo", "ecr-scan-on-push", "ecr-immutable-tags", "ecr-max-images")
 	}
 	fs.StringVar(&o.mirror, "mirror", "", "pull Docker Hub images (bref/...) through this registry: HOST[/PREFIX]")
 	fs.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP / unverified TLS for this host (repeatable)")
-	fs.IntVar(&o.jobs, "jobs", registry.DefaultJobs, "blobs pushed in parallel")
+	fs.IntVar(&o.jobs, "jobs", registry.DefaultJobs, fmt.Sprintf("blobs pushed in parallel (%d for ECR)", ecr.DefaultJobs))
 	group(fs, "Registry", "mirror", "insecure-registry", "jobs")
 	fs.StringVar(&o.epoch, "source-date-epoch", "", "timestamp for every file and the config, seconds since 1970 (default $SOURCE_DATE_EPOCH, else 0)")
 	group(fs, "Reproducibility", "source-date-epoch")
@@ -172,13 +179,38 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 	return exitOK
 }
 
-// client makes the registry client the flags ask for.
-func (o *buildOptions) client(opts ...registry.Option) (*registry.Client, error) {
-	ropts := append([]registry.Option{registry.WithJobs(o.jobs), registry.WithInsecure(o.insecure...)}, opts...)
+// client makes the registry client the flags ask for: credentials from
+// the docker config, then (for Amazon ECR hosts) the AWS SDK's default
+// chain; for pushes to ECR, the repositories are created as the flags say.
+func (o *buildOptions) client(repos *ecr.Repositories, opts ...registry.Option) (*registry.Client, error) {
+	kc, err := ecr.NewKeychain()
+	if err != nil {
+		return nil, err
+	}
+	jobs := o.jobs
+	if o.sources["jobs"] == "default" && anyECR(o.tags) {
+		jobs = ecr.DefaultJobs
+	}
+	ropts := append([]registry.Option{registry.WithJobs(jobs), registry.WithInsecure(o.insecure...), registry.WithKeychain(kc)}, opts...)
+	if repos != nil {
+		ropts = append(ropts, registry.WithHooks(repos.Hooks()))
+	}
 	if o.mirror != "" {
 		ropts = append(ropts, registry.WithMirror(o.mirror))
 	}
 	return registry.New(ropts...)
+}
+
+// anyECR reports whether a tag names an Amazon ECR registry.
+func anyECR(tags []string) bool {
+	for _, t := range tags {
+		if ref, err := name.ParseReference(t); err == nil {
+			if _, ok := ecr.ParseHost(ref.Context().RegistryStr()); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
@@ -195,7 +227,14 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return dryRun(stdout, fs, &o, plan)
 	}
 	rep := newReporter(stderr, o.progress, o.quiet)
-	client, err := o.client(registry.WithEvents(rep.event))
+	if err := o.ecr.Validate(); err != nil {
+		return usageError(stderr, "build", err)
+	}
+	repos, err := ecr.NewRepositories(o.ecr)
+	if err != nil {
+		return usageError(stderr, "build", err)
+	}
+	client, err := o.client(repos, registry.WithEvents(rep.event))
 	if err != nil {
 		return usageError(stderr, "build", err)
 	}
@@ -204,6 +243,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		ref, err := client.Target(t)
 		if err != nil {
 			return usageError(stderr, "build", err)
+		}
+		if h, ok := ecr.ParseHost(ref.Context().RegistryStr()); ok && h.Warning() != "" {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", t, h.Warning())
 		}
 		targets = append(targets, ref)
 	}
@@ -267,7 +309,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		rep.wait()
 		return fail(stderr, err)
 	}
-	md, err := metadata(res, pushed)
+	md, err := metadata(res, pushed, repos.List())
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -292,6 +334,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 	rep.summary(result, res.Image, added)
+	for _, p := range pushed {
+		if _, ok := ecr.ParseHost(p.Context().RegistryStr()); ok && !o.quiet {
+			fmt.Fprintf(stderr, "ImageUri: %s\n", p)
+		}
+	}
 	switch {
 	case o.json:
 		stdout.Write(md)
@@ -331,6 +378,8 @@ type Metadata struct {
 	Inputs     []build.Input   `json:"extensions"`
 	Layers     []LayerMetadata `json:"layers"`
 	Findings   []build.Finding `json:"findings"`
+	// Repositories are the Amazon ECR repositories pushed to, and whether brefimg created them.
+	Repositories []ecr.Repository `json:"repositories,omitempty"`
 }
 
 // LayerMetadata describes one layer of the image.
@@ -341,7 +390,7 @@ type LayerMetadata struct {
 	build.Origin
 }
 
-func metadata(res *build.Result, pushed []name.Digest) ([]byte, error) {
+func metadata(res *build.Result, pushed []name.Digest, repos []ecr.Repository) ([]byte, error) {
 	m, err := res.Image.Manifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest: %w", err)
@@ -351,7 +400,7 @@ func metadata(res *build.Result, pushed []name.Digest) ([]byte, error) {
 		return nil, fmt.Errorf("computing the image digest: %w", err)
 	}
 	md := Metadata{References: []string{}, Digest: d.String(), MediaType: string(m.MediaType), Platform: res.Platform,
-		Base: res.Base, Inputs: res.Inputs, Findings: res.Findings}
+		Base: res.Base, Inputs: res.Inputs, Findings: res.Findings, Repositories: repos}
 	if md.Inputs == nil {
 		md.Inputs = []build.Input{}
 	}

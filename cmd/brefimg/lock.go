@@ -46,7 +46,7 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if err != nil {
 		return fail(stderr, &build.InputError{Err: err})
 	}
-	client, err := o.client()
+	client, err := o.client(nil)
 	if err != nil {
 		return usageError(stderr, "lock", err)
 	}
