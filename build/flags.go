@@ -5,11 +5,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/brefimg/brefimg/checks"
+	"github.com/brefimg/brefimg/composer"
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/lockfile"
@@ -20,13 +23,16 @@ import (
 type Flags struct {
 	// Line is the Bref major line (1, 2 or 3); 0 means extensions.DefaultLine.
 	Line int
-	// PHP is the PHP version ("8.0" or "80"); "" means the line's newest.
+	// PHP is the PHP version ("8.0" or "80"); "" means the newest of the
+	// line that composer.json's require.php and config.platform.php allow.
 	PHP string
 	// Runtime is fpm, function or console; "" means fpm.
 	Runtime string
 	// Platform is linux/amd64 or linux/arm64; "" means linux/amd64.
 	Platform string
-	// Exts lists extensions, each "name" or "name@tag", or comma-separated lists of them.
+	// Exts lists extensions, each "name" or "name@tag", or comma-separated
+	// lists of them; "auto" stands for those composer.json needs that the
+	// base lacks and an extension image provides.
 	Exts []string
 	// Base replaces the catalog's base image when set.
 	Base string
@@ -70,13 +76,47 @@ func NewPlan(f Flags) (Plan, error) {
 			return Plan{}, &InputError{Err: err}
 		}
 	}
+	dir := f.AppDir
+	if dir == "" {
+		dir = "."
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return Plan{}, inputf("app directory %q: %v: pass the directory of your PHP app (default \".\")", dir, unwrapPathError(err))
+	case !fi.IsDir():
+		return Plan{}, inputf("app directory %q is not a directory: pass the directory of your PHP app", dir)
+	}
+	// composer.json may choose the PHP version and the extensions (--ext auto);
+	// when it does not parse, the checks say so and the defaults apply here.
+	project, _ := composer.Load(dir)
 	php := f.PHP
 	if php == "" {
-		if php, err = extensions.NewestPHP(f.Line); err != nil {
+		if php, _, err = checks.ChoosePHP(project, f.Line); err != nil {
 			return Plan{}, &InputError{Err: err}
+		}
+		if php == "" { // nothing satisfies composer.json: the checks explain it
+			if php, err = extensions.NewestPHP(f.Line); err != nil {
+				return Plan{}, &InputError{Err: err}
+			}
 		}
 	} else if php, err = extensions.NormalizePHP(php); err != nil {
 		return Plan{}, &InputError{Err: err}
+	}
+	var exts []string
+	for _, e := range f.Exts {
+		for _, item := range strings.Split(e, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				exts = append(exts, item)
+			}
+		}
+	}
+	if i := slices.Index(exts, "auto"); i >= 0 {
+		auto, err := checks.AutoExtensions(project, f.Line, php)
+		if err != nil {
+			return Plan{}, &InputError{Err: err}
+		}
+		exts = append(append(append([]string{}, exts[:i]...), auto...), exts[i+1:]...)
 	}
 	plan := Plan{Platform: f.Platform, Epoch: f.Epoch.UTC(), Line: f.Line, PHP: php}
 	if f.Base != "" {
@@ -90,7 +130,7 @@ func NewPlan(f Flags) (Plan, error) {
 		plan.Config.Env = base.Env
 	}
 
-	specs, err := extensions.ParseSpecs(f.Exts)
+	specs, err := extensions.ParseSpecs(exts)
 	if err != nil {
 		return Plan{}, &InputError{Err: err}
 	}
@@ -105,17 +145,6 @@ func NewPlan(f Flags) (Plan, error) {
 		})
 	}
 
-	dir := f.AppDir
-	if dir == "" {
-		dir = "."
-	}
-	fi, err := os.Stat(dir)
-	switch {
-	case err != nil:
-		return Plan{}, inputf("app directory %q: %v: pass the directory of your PHP app (default \".\")", dir, unwrapPathError(err))
-	case !fi.IsDir():
-		return Plan{}, inputf("app directory %q is not a directory: pass the directory of your PHP app", dir)
-	}
 	ignore, err := layers.ReadIgnoreFile(dir)
 	if err != nil {
 		return Plan{}, &InputError{Err: err}

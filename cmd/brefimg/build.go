@@ -55,6 +55,8 @@ type buildOptions struct {
 	dryRun       bool
 	update       bool
 	ecr          ecr.Options
+	strict       bool
+	skip         []string
 	sources      map[string]string // where each flag's value came from
 }
 
@@ -103,6 +105,11 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto (bars on a terminal, plain lines otherwise), plain or none")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the effective configuration and plan, build nothing")
 	group(fs, "Display", "quiet", "progress", "dry-run")
+	if !lock {
+		fs.BoolVar(&o.strict, "strict", false, "make every warning an error")
+		fs.StringArrayVar(&o.skip, "skip-check", nil, "silence the findings with this ID (repeatable; the README lists every ID)")
+		group(fs, "Checks", "strict", "skip-check")
+	}
 	if !lock {
 		fs.BoolVar(&o.json, "json", false, "print the build metadata as JSON on stdout")
 		group(fs, "Display", "json")
@@ -179,6 +186,19 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 	return exitOK
 }
 
+// policy is what --strict and --skip-check ask for.
+func (o *buildOptions) policy() build.Policy {
+	var skip []string
+	for _, s := range o.skip {
+		for _, id := range strings.Split(s, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				skip = append(skip, id)
+			}
+		}
+	}
+	return build.Policy{Skip: skip, Strict: o.strict}
+}
+
 // client makes the registry client the flags ask for: credentials from
 // the docker config, then (for Amazon ECR hosts) the AWS SDK's default
 // chain; for pushes to ECR, the repositories are created as the flags say.
@@ -226,6 +246,14 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, plan)
 	}
+	policy := o.policy()
+	if err := policy.Validate(); err != nil {
+		return usageError(stderr, "build", err)
+	}
+	appFindings, err := build.CheckApp(plan, extensions.Runtime(o.flags.Runtime))
+	if err != nil {
+		return fail(stderr, err)
+	}
 	rep := newReporter(stderr, o.progress, o.quiet)
 	if err := o.ecr.Validate(); err != nil {
 		return usageError(stderr, "build", err)
@@ -268,14 +296,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	for _, in := range res.Inputs {
 		rep.linef("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)
 	}
-	for _, f := range res.Findings {
-		if f.Severity == build.Error || !o.quiet {
-			fmt.Fprintln(stderr, f.String())
-		}
+	imageFindings, err := build.CheckImage(res)
+	if err != nil {
+		return fail(stderr, err)
 	}
+	res.Findings = policy.Apply(append(append(appFindings, res.Findings...), imageFindings...))
+	printFindings(stderr, res.Findings, o.flags.AppDir, o.quiet, getenv)
 	if errs := build.Errors(res.Findings); len(errs) > 0 {
 		rep.wait()
-		fmt.Fprintf(stderr, "brefimg: build stopped by %d error(s) above; nothing was written\n", len(errs))
+		fmt.Fprintf(stderr, "brefimg: build stopped by %d error(s) above; nothing was written or pushed\n", len(errs))
 		return exitUsage
 	}
 	digest, err := res.Image.Digest()

@@ -271,7 +271,7 @@ func TestBuildSeedDockerfile(t *testing.T) {
 // tarball, with digest and metadata files, and checks they all agree.
 func TestOutputsAgree(t *testing.T) {
 	reg := seeded(t)
-	app := appDir(t)
+	app := neutralApp(t)
 	dir := t.TempDir()
 	oci, tarFile := filepath.Join(dir, "layout"), filepath.Join(dir, "image.tar")
 	digestFile, metaFile := filepath.Join(dir, "digest"), filepath.Join(dir, "meta.json")
@@ -341,7 +341,7 @@ func TestOutputsAgree(t *testing.T) {
 
 func TestPlatformsAndLines(t *testing.T) {
 	reg := seeded(t)
-	app := appDir(t)
+	app := neutralApp(t)
 	tests := []struct {
 		name      string
 		args      []string
@@ -391,7 +391,7 @@ func TestPlatformsAndLines(t *testing.T) {
 func TestExtensionOutsideOpt(t *testing.T) {
 	reg := seeded(t)
 	code, stdout, stderr := brefimg(t, nil, "build", "--bref", "1", "--php", "8.0", "--ext", "newrelic", "--mirror", reg.Host,
-		"-t", reg.Host+"/app:nr", appDir(t))
+		"-t", reg.Host+"/app:nr", neutralApp(t))
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -414,7 +414,7 @@ func TestExtensionOutsideOpt(t *testing.T) {
 func TestCredentials(t *testing.T) {
 	reg := seeded(t)
 	private := seeded(t, testregistryBasicAuth("ci", "hunter2-secret"))
-	app := appDir(t)
+	app := neutralApp(t)
 	args := []string{"build", "--bref", "1", "--php", "8.0", "--mirror", reg.Host, "-t", private.Host + "/app:1", app}
 
 	t.Run("refused without credentials", func(t *testing.T) {

@@ -45,7 +45,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestHelpGolden(t *testing.T) {
-	for _, cmd := range []string{"", "build", "lock", "inspect", "extensions", "completion"} {
+	for _, cmd := range []string{"", "build", "check", "lock", "inspect", "extensions", "completion"} {
 		t.Run("help "+cmd, func(t *testing.T) {
 			args := []string{"help"}
 			if cmd != "" {
@@ -135,7 +135,7 @@ func TestExtensionsAndInspectGolden(t *testing.T) {
 	dir := t.TempDir()
 	oci := filepath.Join(dir, "image")
 	code, _, stderr := brefimg(t, nil, "build", "-q", "--bref", "3", "--php", "8.4", "--ext", "gmp", "--mirror", reg.Host,
-		"--source-date-epoch", "1700000000", "-o", "oci:"+oci, appDir(t))
+		"--source-date-epoch", "1700000000", "-o", "oci:"+oci, neutralApp(t))
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -221,7 +221,7 @@ func TestConfigPrecedence(t *testing.T) {
 // README with --dry-run (build, lock) or for real (offline commands).
 func TestExamplesParse(t *testing.T) {
 	var examples []string
-	for _, text := range []string{usage, buildUsage, lockUsage, inspectUsage, extensionsUsage, completionUsage} {
+	for _, text := range []string{usage, buildUsage, checkUsage, lockUsage, inspectUsage, extensionsUsage, completionUsage} {
 		examples = append(examples, exampleLines(text, "  brefimg ")...)
 	}
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
@@ -245,7 +245,7 @@ func TestExamplesParse(t *testing.T) {
 				}
 			}
 			switch args[0] {
-			case "build", "lock":
+			case "build", "lock", "check":
 				args = append(args, "--dry-run")
 			case "inspect":
 				fs := inspectFlags()
@@ -292,7 +292,7 @@ func exampleLines(text, prefix string) []string {
 // and the build ends cleanly with the summary and the reference.
 func TestTerminalBars(t *testing.T) {
 	reg := seeded(t)
-	app := appDir(t)
+	app := neutralApp(t)
 	big := make([]byte, 4<<20)
 	for i := range big {
 		big[i] = byte(i * 7 % 251)

@@ -31,6 +31,7 @@ func commandFlags() map[string][]string {
 	}
 	var o buildOptions
 	collect("build", newBuildFlags(&o, false))
+	collect("check", newBuildFlags(&o, false))
 	collect("lock", newBuildFlags(&o, true))
 	out["inspect"] = []string{"--json", "--tree", "--platform", "--mirror", "--insecure-registry", "--help"}
 	out["extensions"] = []string{"--bref", "--php", "--json", "--help"}

@@ -46,7 +46,7 @@ func TestPushToECR(t *testing.T) {
 	src := seeded(t)
 	e := fakeecr.Start(t)
 	env := e.Environ(os.Environ())
-	app := appDir(t)
+	app := neutralApp(t)
 	meta := filepath.Join(t.TempDir(), "meta.json")
 	target := e.Ref("serverless-hello-dev:hello")
 	args := []string{"build", "--progress", "plain", "--bref", "1", "--php", "8.0", "--ext", "redis", "--mirror", src.Host,

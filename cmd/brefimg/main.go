@@ -44,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	switch args[0] {
 	case "build":
 		return runBuild(ctx, args[1:], stdout, stderr, getenv)
+	case "check":
+		return runCheck(ctx, args[1:], stdout, stderr, getenv)
 	case "lock":
 		return runLock(ctx, args[1:], stdout, stderr, getenv)
 	case "inspect":
@@ -65,7 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	return exitUsage
 }
 
-var commands = []string{"build", "lock", "inspect", "extensions", "completion", "version", "help"}
+var commands = []string{"build", "check", "lock", "inspect", "extensions", "completion", "version", "help"}
 
 func suggestCommand(s string) string {
 	for _, c := range commands {
@@ -100,6 +102,7 @@ const usage = `brefimg builds AWS Lambda container images for PHP apps on Bref, 
 
 Usage:
   brefimg build [flags] [APP_DIR]         build an image, push it and/or write it out
+  brefimg check [flags] [APP_DIR]         run every check of a build; build nothing
   brefimg lock [flags] [APP_DIR]          pin the base and extension images in brefimg.lock
   brefimg inspect REF|oci:DIR|tar:FILE    show what an image is made of
   brefimg extensions [--bref N] [--php X] list the Bref extension catalog

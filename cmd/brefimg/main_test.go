@@ -67,6 +67,18 @@ func appDir(t *testing.T) string {
 	return dst
 }
 
+// neutralApp is testdata/app with a composer.json that needs no PHP
+// extension, for tests of other things than the extension checks.
+func neutralApp(t *testing.T) string {
+	t.Helper()
+	dir := appDir(t)
+	composer := `{"name": "example/hello", "require": {"php": "^8.0"}}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "composer.json"), []byte(composer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func TestCommands(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -185,7 +185,7 @@ func TestReproducible(t *testing.T) {
 
 func TestLock(t *testing.T) {
 	reg := seeded(t)
-	app := appDir(t)
+	app := neutralApp(t)
 	lockPath := filepath.Join(app, lockfile.Name)
 	flags := []string{"--bref", "1", "--php", "8.0", "--ext", "redis", "--mirror", reg.Host, "--source-date-epoch", "1"}
 	buildArgs := func(extra ...string) []string {

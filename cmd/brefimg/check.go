@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/extensions"
+	"github.com/brefimg/brefimg/findings"
+)
+
+const checkUsage = `Usage: brefimg check [flags] [APP_DIR]
+
+Runs every check of a build without building or pushing anything: the app
+checks (composer.json and composer.lock against the Bref line, PHP version
+and extensions; the handler; vendor/; dev dependencies; secrets; ini), and,
+when the registry can be reached, the image checks (Lambda's limits, /tmp,
+extension layers). Takes the same flags as build.
+
+Examples:
+  brefimg check --bref 1 --php 8.0 --ext redis,gmp .
+  brefimg check --bref 3 --ext auto --json .
+
+`
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
+	var o buildOptions
+	fs := newBuildFlags(&o, false)
+	if code, done := parseBuildArgs(fs, &o, checkUsage, args, stdout, stderr, getenv); done {
+		return code
+	}
+	policy := o.policy()
+	if err := policy.Validate(); err != nil {
+		return usageError(stderr, "check", err)
+	}
+	plan, err := build.NewPlan(o.flags)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if o.dryRun {
+		return dryRun(stdout, fs, &o, plan)
+	}
+	all, err := build.CheckApp(plan, extensions.Runtime(o.flags.Runtime))
+	if err != nil {
+		return fail(stderr, err)
+	}
+	note := ""
+	client, err := o.client(nil)
+	if err != nil {
+		return usageError(stderr, "check", err)
+	}
+	if res, err := build.Build(ctx, client, plan); err != nil {
+		note = fmt.Sprintf("image checks skipped: %v", err)
+	} else {
+		imageFindings, err := build.CheckImage(res)
+		res.Close()
+		if err != nil {
+			return fail(stderr, err)
+		}
+		all = append(append(all, res.Findings...), imageFindings...)
+	}
+	all = policy.Apply(all)
+	if o.json {
+		if all == nil {
+			all = []findings.Finding{}
+		}
+		b, _ := json.MarshalIndent(struct {
+			Findings []findings.Finding `json:"findings"`
+			Note     string             `json:"note,omitempty"`
+		}{all, note}, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		printFindings(stdout, all, o.flags.AppDir, o.quiet, getenv)
+		if note != "" {
+			fmt.Fprintln(stderr, "note: "+note)
+		}
+		errs, warns := len(build.Errors(all)), len(all)-len(build.Errors(all))
+		if !o.quiet {
+			fmt.Fprintf(stdout, "%d error(s), %d warning(s)\n", errs, warns)
+		}
+	}
+	if len(build.Errors(all)) > 0 {
+		return exitUsage
+	}
+	return exitOK
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/findings"
+)
+
+// printFindings renders findings: errors first, then warnings, as text; or,
+// under GitHub Actions, as workflow commands that annotate the file and
+// line. Paths of app files are shown relative to the current directory.
+// quiet hides warnings.
+func printFindings(w io.Writer, fs []findings.Finding, appDir string, quiet bool, getenv env) {
+	github := getenv("GITHUB_ACTIONS") == "true"
+	for _, sev := range []findings.Severity{build.Error, build.Warning} {
+		if sev == build.Warning && quiet {
+			continue
+		}
+		for _, f := range fs {
+			if f.Severity != sev {
+				continue
+			}
+			appFile := f.Path != "" && !strings.HasPrefix(f.Path, "/") && !strings.Contains(f.Path, ":")
+			if appFile && appDir != "" && appDir != "." {
+				f.Path = relToCwd(filepath.Join(appDir, f.Path))
+			}
+			if github {
+				fmt.Fprintln(w, annotation(f, appFile))
+			} else {
+				fmt.Fprintln(w, f.String())
+			}
+		}
+	}
+}
+
+// annotation is a GitHub Actions workflow command for f:
+// ::error file=composer.json,line=6,title=ext-missing::message
+func annotation(f findings.Finding, appFile bool) string {
+	level := "warning"
+	if f.Severity == build.Error {
+		level = "error"
+	}
+	var props []string
+	if appFile {
+		props = append(props, "file="+escapeProperty(f.Path))
+		if f.Line > 0 {
+			props = append(props, fmt.Sprintf("line=%d", f.Line))
+		}
+	}
+	props = append(props, "title="+escapeProperty("brefimg "+f.ID))
+	msg := f.Message
+	if f.Path != "" && !appFile {
+		msg = f.Path + ": " + msg
+	}
+	return fmt.Sprintf("::%s %s::%s", level, strings.Join(props, ","), escapeData(msg))
+}
+
+// relToCwd shortens an app file's path relative to the working directory,
+// as GitHub wants annotation paths relative to the checkout.
+func relToCwd(p string) string {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(cwd, abs); err == nil {
+		return rel
+	}
+	return p
+}
+
+// escapeData and escapeProperty follow the workflow command encoding.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
