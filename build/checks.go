@@ -9,6 +9,7 @@ import (
 	"github.com/brefimg/brefimg/checks"
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/imagecheck"
+	"github.com/brefimg/brefimg/layers"
 )
 
 // CheckApp runs the app checks of package checks (Composer files, PHP
@@ -138,4 +139,23 @@ func CheckImage(res *Result) ([]Finding, error) {
 		size += l.Size
 	}
 	return imagecheck.Manifest(res.Image, size)
+}
+
+// CheckFiles reads every layer of the built image, the base's included,
+// and checks that every path has a parent directory entry and that Lambda's
+// non-root user can read every file. It downloads the base layers.
+func CheckFiles(res *Result) ([]Finding, error) {
+	ls, err := res.Image.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading the layers: %w", err)
+	}
+	all := make([][]layers.Entry, 0, len(ls))
+	for i, l := range ls {
+		es, err := layers.List(l)
+		if err != nil {
+			return nil, fmt.Errorf("reading layer %d: %w", i+1, err)
+		}
+		all = append(all, es)
+	}
+	return imagecheck.Files(all, 10), nil
 }

@@ -17,7 +17,9 @@ Runs every check of a build without building or pushing anything: the app
 checks (composer.json and composer.lock against the Bref line, PHP version
 and extensions; the handler; vendor/; dev dependencies; secrets; ini), and,
 when the registry can be reached, the image checks (Lambda's limits, /tmp,
-extension layers). Takes the same flags as build.
+extension layers, and a parent directory entry and world-readable modes for
+every file of every layer, the base's included: this reads every layer).
+Takes the same flags as build.
 
 Examples:
   brefimg check --bref 1 --php 8.0 --ext redis,gmp .
@@ -55,6 +57,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		note = fmt.Sprintf("image checks skipped: %v", err)
 	} else {
 		imageFindings, err := build.CheckImage(res)
+		if err == nil {
+			var files []findings.Finding
+			files, err = build.CheckFiles(res)
+			imageFindings = append(imageFindings, files...)
+		}
 		res.Close()
 		if err != nil {
 			return fail(stderr, err)
