@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -26,6 +27,8 @@ type Client struct {
 	userAgent string
 	transport http.RoundTripper
 	events    func(Event)
+	idle      time.Duration
+	backoff   remote.Backoff
 	hooks     Hooks // see WithHooks
 	hooksSet  bool
 }
@@ -97,16 +100,16 @@ func WithUserAgent(ua string) Option {
 
 // New returns a Client.
 func New(opts ...Option) (*Client, error) {
-	c := &Client{insecure: map[string]bool{}, keychain: authn.DefaultKeychain, jobs: DefaultJobs, userAgent: "brefimg"}
+	c := &Client{insecure: map[string]bool{}, keychain: authn.DefaultKeychain, jobs: DefaultJobs, userAgent: "brefimg", idle: DefaultIdleTimeout, backoff: DefaultBackoff}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err
 		}
 	}
-	base := http.DefaultTransport.(*http.Transport).Clone()
+	base := transportWithTimeouts(c.idle)
 	loose := base.Clone()
 	loose.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for hosts the user named with --insecure-registry
-	c.transport = &hostTransport{insecure: c.insecure, secure: base, loose: loose}
+	c.transport = &retryAfterTransport{next: &hostTransport{insecure: c.insecure, secure: base, loose: loose}}
 	if c.events != nil {
 		c.transport = &eventTransport{next: c.transport, fn: c.events}
 	}
@@ -175,6 +178,8 @@ func (c *Client) remoteOptions(ctx context.Context, ref name.Reference) []remote
 		remote.WithTransport(c.transport),
 		remote.WithJobs(c.jobs),
 		remote.WithUserAgent(c.userAgent),
+		remote.WithRetryBackoff(c.backoff),
+		remote.WithRetryPredicate(Retryable),
 	}
 	if c.hooks.RemoteOptions != nil {
 		opts = append(opts, c.hooks.RemoteOptions(ref)...)

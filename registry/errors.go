@@ -91,14 +91,15 @@ func wrap(op, s string, ref name.Reference, err error) error {
 // statusText renders a registry error without the request URL, keeping its
 // code and message (registries' error bodies never hold the credentials).
 func statusText(t *transport.Error) string {
+	status := fmt.Sprintf("%d %s", t.StatusCode, http.StatusText(t.StatusCode))
 	if len(t.Errors) > 0 {
 		parts := make([]string, 0, len(t.Errors))
 		for _, d := range t.Errors {
 			parts = append(parts, fmt.Sprintf("%s: %s", d.Code, d.Message))
 		}
-		return strings.Join(parts, "; ")
+		return status + ": " + strings.Join(parts, "; ")
 	}
-	return fmt.Sprintf("%d %s", t.StatusCode, http.StatusText(t.StatusCode))
+	return status
 }
 
 // IsInput reports whether err (or what it wraps) is a registry error the user must fix.

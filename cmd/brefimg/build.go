@@ -56,6 +56,7 @@ type buildOptions struct {
 	update       bool
 	ecr          ecr.Options
 	strict       bool
+	timeout      time.Duration
 	skip         []string
 	sources      map[string]string // where each flag's value came from
 }
@@ -91,7 +92,8 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	fs.StringVar(&o.mirror, "mirror", "", "pull Docker Hub images (bref/...) through this registry: HOST[/PREFIX]")
 	fs.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP / unverified TLS for this host (repeatable)")
 	fs.IntVar(&o.jobs, "jobs", registry.DefaultJobs, fmt.Sprintf("blobs pushed in parallel (%d for ECR)", ecr.DefaultJobs))
-	group(fs, "Registry", "mirror", "insecure-registry", "jobs")
+	fs.DurationVar(&o.timeout, "timeout", 0, "give up the whole command after this long, e.g. 10m (default: no limit; a registry silent for 60s fails a request)")
+	group(fs, "Registry", "mirror", "insecure-registry", "jobs", "timeout")
 	fs.StringVar(&o.epoch, "source-date-epoch", "", "timestamp for every file and the config, seconds since 1970 (default $SOURCE_DATE_EPOCH, else 0)")
 	group(fs, "Reproducibility", "source-date-epoch")
 	if lock {
@@ -149,6 +151,9 @@ func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args [
 	if o.jobs < 1 {
 		return usageError(stderr, fs.Name(), fmt.Errorf("--jobs %d: must be at least 1", o.jobs)), true
 	}
+	if o.timeout < 0 {
+		return usageError(stderr, fs.Name(), fmt.Errorf("--timeout %s: must not be negative", o.timeout)), true
+	}
 	epoch, err := parseEpoch(o.epoch, getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
 		return usageError(stderr, fs.Name(), err), true
@@ -184,6 +189,14 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 	fmt.Fprintf(w, "  CMD %q\n", plan.Config.Cmd)
 	fmt.Fprintln(w, "Nothing was built (--dry-run).")
 	return exitOK
+}
+
+// withTimeout bounds ctx by --timeout.
+func (o *buildOptions) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if o.timeout > 0 {
+		return context.WithTimeoutCause(ctx, o.timeout, fmt.Errorf("--timeout %s reached", o.timeout))
+	}
+	return context.WithCancel(ctx)
 }
 
 // policy is what --strict and --skip-check ask for.
@@ -239,6 +252,8 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if code, done := parseBuildArgs(fs, &o, buildUsage, args, stdout, stderr, getenv); done {
 		return code
 	}
+	ctx, cancel := o.withTimeout(ctx)
+	defer cancel()
 	plan, err := build.NewPlan(o.flags)
 	if err != nil {
 		return fail(stderr, err)
@@ -461,6 +476,14 @@ func usageError(stderr io.Writer, command string, err error) int {
 
 // fail reports err with exit code 2 for input errors, 1 otherwise.
 func fail(stderr io.Writer, err error) int {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(stderr, "brefimg: gave up when --timeout ran out; nothing was left half-written: %v\n", err)
+		return exitBuild
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "brefimg: interrupted; nothing was left half-written: %v\n", err)
+		return exitBuild
+	}
 	fmt.Fprintf(stderr, "brefimg: %v\n", err)
 	var in *build.InputError
 	if errors.As(err, &in) || registry.IsInput(err) {

@@ -33,6 +33,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if code, done := parseBuildArgs(fs, &o, checkUsage, args, stdout, stderr, getenv); done {
 		return code
 	}
+	ctx, cancel := o.withTimeout(ctx)
+	defer cancel()
 	policy := o.policy()
 	if err := policy.Validate(); err != nil {
 		return usageError(stderr, "check", err)

@@ -30,6 +30,8 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if code, done := parseBuildArgs(fs, &o, lockUsage, args, stdout, stderr, getenv); done {
 		return code
 	}
+	ctx, cancel := o.withTimeout(ctx)
+	defer cancel()
 	o.flags.NoLock = true
 	plan, err := build.NewPlan(o.flags)
 	if err != nil {

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -135,33 +132,7 @@ func remoteOptions(ref name.Reference) []remote.Option {
 	if _, ok := ParseHost(ref.Context().RegistryStr()); !ok {
 		return nil
 	}
-	return []remote.Option{remote.WithRetryBackoff(retryBackoff), remote.WithRetryPredicate(retryable)}
-}
-
-// retryable says whether a failed registry request is worth another try:
-// any 5xx, 408 or 429 answer whatever error code its body names (ggcr only
-// retries codes it knows to be temporary), and connections reset, closed or
-// cut short.
-func retryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var terr *transport.Error
-	if errors.As(err, &terr) {
-		return terr.StatusCode >= 500 || terr.StatusCode == http.StatusTooManyRequests ||
-			terr.StatusCode == http.StatusRequestTimeout || terr.Temporary()
-	}
-	var temp interface{ Temporary() bool }
-	if errors.As(err, &temp) && temp.Temporary() {
-		return true
-	}
-	return connectionLost(err)
-}
-
-// connectionLost reports whether err is a connection the other end dropped.
-func connectionLost(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
+	return []remote.Option{remote.WithRetryBackoff(retryBackoff), remote.WithRetryPredicate(registry.Retryable)}
 }
 
 // iamAction finds an IAM action named in an ECR message.
@@ -181,7 +152,7 @@ func explain(ref name.Reference, err error) error {
 	repo := ref.Context().RepositoryStr()
 	var terr *transport.Error
 	if !errors.As(err, &terr) {
-		if connectionLost(err) {
+		if registry.ConnectionLost(err) {
 			return &explanation{cause: err, msg: fmt.Sprintf("%v: ECR kept closing the connection; it also does this when repository %s "+
 				"does not exist, so check that it does (or drop --create-repo=false)", err, repo)}
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/brefimg/brefimg/registry"
 	"io"
 	"net"
 	"net/http"
@@ -165,7 +166,7 @@ func TestRetryable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := retryable(tc.err); got != tc.want {
+			if got := registry.Retryable(tc.err); got != tc.want {
 				t.Errorf("retryable(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 		})
