@@ -87,3 +87,32 @@ func TestReadErrors(t *testing.T) {
 		t.Errorf("missing file: %v %v", f, err)
 	}
 }
+
+// FuzzParse: any bytes either fail to parse with an error naming the file,
+// or parse into a lock that writes and reads back the same.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"version":1,"bref":1,"php":"8.0","images":[{"ref":"bref/php-80-fpm:1","platform":"linux/amd64","digest":"` + d1 + `"}]}`))
+	f.Add([]byte(`{"version":1,"images":[]}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lock, err := Parse(Name, b)
+		if err != nil {
+			if !strings.Contains(err.Error(), Name) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		out, err := lock.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Parse(Name, out)
+		if err != nil {
+			t.Fatalf("a lock brefimg wrote does not read back: %v\n%s", err, out)
+		}
+		out2, _ := again.Marshal()
+		if string(out) != string(out2) {
+			t.Errorf("not stable:\n%s\n%s", out, out2)
+		}
+	})
+}
