@@ -15,6 +15,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
+// MaxConfigSize bounds the image configs brefimg reads (manifests are
+// bounded by go-containerregistry at 100 MiB): a hostile registry cannot
+// make it read gigabytes into memory.
+const MaxConfigSize = 16 << 20
+
 // DefaultJobs is the number of blobs pushed in parallel unless WithJobs says otherwise.
 const DefaultJobs = 4
 
@@ -234,6 +239,14 @@ func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.
 		if err != nil {
 			return nil, res, c.explain("reading", s, ref, err)
 		}
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, res, c.explain("reading manifest of", s, ref, err)
+	}
+	if m.Config.Size > MaxConfigSize || m.Config.Size < 0 {
+		return nil, res, &Error{Op: "reading", Ref: s, Registry: ref.Context().RegistryStr(), input: true,
+			Err: fmt.Errorf("its config is %d bytes, more than any image needs (%d at most): refusing it", m.Config.Size, MaxConfigSize)}
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {

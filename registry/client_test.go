@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 
 	"github.com/brefimg/brefimg/internal/testregistry"
@@ -170,5 +171,34 @@ func TestOutputs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestHugeConfigRefused(t *testing.T) {
+	reg, err := testregistry.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	img, err := random.Image(16, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.Config.Labels = map[string]string{"padding": strings.Repeat("x", MaxConfigSize)}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := New()
+	ref, _ := c.Target(reg.Host + "/huge:1")
+	if _, err := c.Push(context.Background(), img, []name.Reference{ref}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Image(context.Background(), reg.Host+"/huge:1", v1.Platform{OS: "linux", Architecture: "amd64"})
+	if !IsInput(err) || !strings.Contains(err.Error(), "more than any image needs") {
+		t.Errorf("error %v, want the huge config refused", err)
 	}
 }
