@@ -132,8 +132,18 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 	if plan.Locked && plan.Lock == nil {
 		return nil, inputf("--locked: there is no %s: run brefimg lock first", lockfile.Name)
 	}
-	base, baseIn, err := res.pull(ctx, src, plan, "base", plan.Base, *platform)
+	docker, err := plan.dockerSteps()
 	if err != nil {
+		return nil, err
+	}
+	var base v1.Image
+	var baseIn Input
+	if plan.Base == Scratch {
+		if base, err = scratchImage(*platform); err != nil {
+			return nil, fmt.Errorf("making an empty base image: %w", err)
+		}
+		baseIn = Input{Name: "base", Resolved: registry.Resolved{Ref: Scratch}}
+	} else if base, baseIn, err = res.pull(ctx, src, plan, "base", plan.Base, *platform); err != nil {
 		return nil, err
 	}
 	res.Base = baseIn
@@ -166,7 +176,29 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 	created := v1.Time{Time: plan.Epoch.UTC()}
 	var adds []mutate.Addendum
 	var appEntries []layers.Entry
+	var d *dockerBuild
+	if docker {
+		d = &dockerBuild{res: res, src: src, plan: plan, platform: *platform, lopts: lopts, tempDir: o.tempDir,
+			contexts: map[string]*contextSource{}, images: map[string]*srcImage{}, stages: map[string]*layers.Tree{}, building: map[string]bool{}}
+		defer d.close()
+		as, err := d.run(ctx, base)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			adds = append(adds, mutate.Addendum{
+				Layer:     a.layer,
+				MediaType: layerMT,
+				History:   v1.History{Created: created, CreatedBy: a.createdBy, Comment: "brefimg"},
+			})
+			res.Origins = append(res.Origins, a.origin)
+		}
+		d.extensionFindings(ctx, mergeEnv(baseCfg.Config.Env, plan.Config.Env))
+	}
 	for _, step := range plan.Steps {
+		if docker {
+			break
+		}
 		var added []added
 		if step.Image != "" {
 			added, err = res.imageStep(ctx, src, plan, step, *platform, lopts)
@@ -189,7 +221,18 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 			res.Origins = append(res.Origins, a.origin)
 		}
 	}
-	if plan.Handler != "" {
+	if plan.Config.WorkingDir != "" {
+		workdir = plan.Config.WorkingDir
+	}
+	if plan.Handler != "" && docker {
+		t, err := d.targetTree(ctx, base)
+		if err != nil {
+			return nil, err
+		}
+		if want := path.Join(workdir, plan.Handler); !handlerInTree(t, want) {
+			res.handlerMissing(plan, want)
+		}
+	} else if plan.Handler != "" {
 		res.handlerFinding(plan.Handler, workdir, appEntries)
 	}
 	res.unpinnedFinding()
@@ -208,8 +251,12 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 		cf.Config.Cmd = plan.Config.Cmd
 	}
 	cf.Config.Env = mergeEnv(cf.Config.Env, plan.Config.Env)
-	baseName := baseNameOf(plan.Base)
-	anns := map[string]string{AnnotationBaseName: baseName, AnnotationBaseDigest: resolved.Digest.String()}
+	applyConfig(cf, plan.Config)
+	anns := map[string]string{}
+	if plan.Base != Scratch {
+		anns[AnnotationBaseName] = baseNameOf(plan.Base)
+		anns[AnnotationBaseDigest] = resolved.Digest.String()
+	}
 	for _, in := range res.Inputs {
 		anns[AnnotationInputPrefix+in.Name] = in.Ref + "@" + in.Digest.String()
 	}
@@ -226,7 +273,7 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 	if err != nil {
 		return nil, fmt.Errorf("writing config: %w", err)
 	}
-	if layerMT == types.OCILayer {
+	if layerMT == types.OCILayer && len(anns) > 0 {
 		img = mutate.Annotations(img, anns).(v1.Image)
 	}
 	res.Image = img
@@ -410,6 +457,67 @@ func (r *Result) handlerFinding(handler, workdir string, entries []layers.Entry)
 	}
 	r.Findings = append(r.Findings, Finding{ID: FindingHandler, Severity: Error, Path: want,
 		Message: fmt.Sprintf("the CMD handler %q is not in the app: Lambda would fail at the first request; check --cmd, that the file exists in the app dir, and that .dockerignore does not exclude it", handler)})
+}
+
+// handlerMissing reports the CMD handler of a Dockerfile build missing
+// from the image at want.
+func (r *Result) handlerMissing(plan Plan, want string) {
+	f := Finding{ID: FindingHandler, Severity: Error, Path: want,
+		Message: fmt.Sprintf("the CMD handler %q is not in the image at %s: Lambda would fail at the first request; check the CMD, the WORKDIR, that a COPY puts the file there, and that .dockerignore does not exclude it", plan.Handler, want)}
+	if plan.File != "" {
+		f.Path, f.Line = plan.File, plan.HandlerLine
+	}
+	r.Findings = append(r.Findings, f)
+}
+
+// applyConfig sets the Dockerfile's config changes (other than Cmd and Env).
+func applyConfig(cf *v1.ConfigFile, c Config) {
+	if c.Entrypoint != nil {
+		cf.Config.Entrypoint = c.Entrypoint
+	}
+	if c.WorkingDir != "" {
+		cf.Config.WorkingDir = c.WorkingDir
+	}
+	if c.User != "" {
+		cf.Config.User = c.User
+	}
+	if len(c.Labels) > 0 {
+		if cf.Config.Labels == nil {
+			cf.Config.Labels = map[string]string{}
+		}
+		for k, v := range c.Labels {
+			cf.Config.Labels[k] = v
+		}
+	}
+	if len(c.ExposedPorts) > 0 {
+		if cf.Config.ExposedPorts == nil {
+			cf.Config.ExposedPorts = map[string]struct{}{}
+		}
+		for k := range c.ExposedPorts {
+			cf.Config.ExposedPorts[k] = struct{}{}
+		}
+	}
+	if len(c.Volumes) > 0 {
+		if cf.Config.Volumes == nil {
+			cf.Config.Volumes = map[string]struct{}{}
+		}
+		for k := range c.Volumes {
+			cf.Config.Volumes[k] = struct{}{}
+		}
+	}
+	if c.Healthcheck != nil {
+		h := *c.Healthcheck
+		cf.Config.Healthcheck = &h
+	}
+	if c.StopSignal != "" {
+		cf.Config.StopSignal = c.StopSignal
+	}
+	if c.Shell != nil {
+		cf.Config.Shell = c.Shell
+	}
+	if c.Author != "" {
+		cf.Author = c.Author
+	}
 }
 
 // under reports whether p is dir or lies under it.

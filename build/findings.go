@@ -27,6 +27,12 @@ const (
 	FindingHandler = "handler-missing"
 	// FindingUnpinned: an image was pulled by tag, not pinned by brefimg.lock.
 	FindingUnpinned = "unpinned-refs"
+	// FindingExtNotLoaded: a Dockerfile step copies a PHP extension (.so)
+	// that no ini file of the image loads, so PHP never loads it.
+	FindingExtNotLoaded = "ext-not-loaded"
+	// FindingUnreadable: a Dockerfile step copies files or directories that
+	// Lambda's non-root user cannot read, enter or execute.
+	FindingUnreadable = "not-world-readable"
 )
 
 // Finding is something that will break, or may surprise, on Lambda.

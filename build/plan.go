@@ -4,12 +4,25 @@ import (
 	"slices"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/lockfile"
 )
 
+// Scratch is the Base of a plan (or stage) whose image starts empty, as
+// FROM scratch does.
+const Scratch = "scratch"
+
 // Plan is everything a build needs, as plain data.
+//
+// Flag builds use StepLayer steps only. A Dockerfile gives StepCopy and
+// StepMkdir steps, applied with Docker's semantics to the base's file
+// tree, which the build then reads (headers only); the two kinds do not
+// mix in one plan.
 type Plan struct {
-	// Base is the reference of the base image, e.g. "bref/php-80-fpm:1".
+	// Base is the reference of the base image, e.g. "bref/php-80-fpm:1",
+	// or Scratch.
 	Base string
 	// Platform is "os/arch[/variant]", e.g. "linux/amd64".
 	Platform string
@@ -22,7 +35,10 @@ type Plan struct {
 	Epoch time.Time
 	// Handler, when set, is the CMD handler that must exist in the app
 	// layer, relative to the working directory (e.g. "public/index.php").
+	// For a Dockerfile it must exist in the image.
 	Handler string
+	// HandlerLine is the line of File that names Handler (its CMD).
+	HandlerLine int
 	// Line and PHP are the Bref line and PHP version the plan was made for
 	// (recorded in brefimg.lock); zero when unknown.
 	Line int
@@ -32,22 +48,74 @@ type Plan struct {
 	// Locked makes every reference the lock does not pin, or pins to a
 	// digest its tag no longer has, an error.
 	Locked bool
+	// Stages are the earlier stages of a multi-stage Dockerfile that
+	// steps copy from (Step.Stage). They are built as file trees only.
+	Stages []Stage
+	// File is the Dockerfile the plan was made from ("" for flag builds);
+	// findings and errors about a step name it with the step's Line.
+	File string
+}
+
+// Stage is an earlier stage of a multi-stage Dockerfile, as plain data.
+type Stage struct {
+	// Name is how steps name the stage (Step.Stage): its AS name, or its
+	// index ("0") when it has none.
+	Name string
+	// Base is the image the stage starts from, or Scratch. A stage built
+	// FROM another stage holds that stage's steps before its own.
+	Base string
+	// Platform is the platform Base is read for; "" means the plan's.
+	Platform string
+	// Steps are StepCopy and StepMkdir steps, applied in order.
+	Steps []Step
 }
 
 // Refs lists the image references the plan reads: the base, then every
-// image a step copies from, each once.
+// image a step copies from, then the bases of the stages and the images
+// their steps copy from, each once; Scratch is left out.
 func (p Plan) Refs() []string {
-	refs := []string{p.Base}
+	var refs []string
+	add := func(ref string) {
+		if ref != "" && ref != Scratch && !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
+		}
+	}
+	add(p.Base)
 	for _, s := range p.Steps {
-		if s.Image != "" && !slices.Contains(refs, s.Image) {
-			refs = append(refs, s.Image)
+		add(s.Image)
+	}
+	for _, st := range p.Stages {
+		add(st.Base)
+		for _, s := range st.Steps {
+			add(s.Image)
 		}
 	}
 	return refs
 }
 
-// Step adds a layer: either the subtree Src of another image, or a local directory.
+// StepKind says how a step is applied.
+type StepKind int
+
+const (
+	// StepLayer (the zero value) adds the subtree Src of Image, or the
+	// directory Dir, as a layer of its own, with brefimg's normalised
+	// modes: the steps of flag builds.
+	StepLayer StepKind = iota
+	// StepCopy is a Dockerfile COPY or ADD, applied with Docker's
+	// semantics (see layers.Tree.Copy): Sources from the build context
+	// Dir, the image Image, the stage Stage (at most one of them), and
+	// Files, to Dest, keeping source modes unless Chmod.
+	StepCopy
+	// StepMkdir is a Dockerfile WORKDIR: it creates the directory Dest
+	// (0755, owned by Chown or root) when missing; only then does it add
+	// a layer.
+	StepMkdir
+)
+
+// Step adds a layer. The fields a kind uses are documented with it.
 type Step struct {
+	// Kind says how the step is applied.
+	Kind StepKind
 	// Image is the reference of an image to copy from ("" for a local directory).
 	Image string
 	// Name is a short label for findings and metadata, e.g. the extension name "redis".
@@ -62,12 +130,59 @@ type Step struct {
 	Ignore []string
 	// CreatedBy is the history text of the step, e.g. "COPY . /var/task".
 	CreatedBy string
+
+	// Stage names the earlier stage a StepCopy copies from (Stage.Name).
+	Stage string
+	// Platform is the platform Image is read for; "" means the plan's.
+	Platform string
+	// Sources are the paths or globs a StepCopy copies: relative to the
+	// build context Dir, or absolute in Image or Stage.
+	Sources []string
+	// Files are the heredoc files a StepCopy writes.
+	Files []layers.InlineFile
+	// Chown owns what a StepCopy copies (or a StepMkdir creates):
+	// user[:group], numeric or names the image's /etc/passwd and
+	// /etc/group resolve; "" keeps the source owners (root for Dir).
+	Chown string
+	// Chmod is --chmod, octal or symbolic; "" keeps the source modes.
+	Chmod string
+	// Unpack extracts local tar archives, as ADD does.
+	Unpack bool
+	// Parents is COPY --parents.
+	Parents bool
+	// Exclude holds COPY --exclude patterns.
+	Exclude []string
+	// Link is COPY --link.
+	Link bool
+	// Line is the step's line in Plan.File, for findings and errors.
+	Line int
 }
 
 // Config holds changes to the image config; zero fields leave the base's value.
 type Config struct {
-	// Cmd replaces the base's CMD when not nil.
+	// Cmd replaces the base's CMD when not nil (empty: no CMD).
 	Cmd []string
-	// Env entries ("KEY=VALUE") are set on top of the base's.
+	// Env entries ("KEY=VALUE") are set on top of the base's, in order: a
+	// variable the base has stays where it is.
 	Env []string
+	// Entrypoint replaces the base's ENTRYPOINT when not nil (empty: none).
+	Entrypoint []string
+	// WorkingDir replaces the base's working directory when set.
+	WorkingDir string
+	// User replaces the base's user when set (Lambda ignores it).
+	User string
+	// Labels are set on top of the base's.
+	Labels map[string]string
+	// ExposedPorts ("80/tcp") and Volumes are added to the base's (Lambda
+	// ignores them).
+	ExposedPorts map[string]struct{}
+	Volumes      map[string]struct{}
+	// Healthcheck replaces the base's when set (Lambda ignores it).
+	Healthcheck *v1.HealthConfig
+	// StopSignal replaces the base's when set (Lambda ignores it).
+	StopSignal string
+	// Shell replaces the base's when not nil (Lambda ignores it).
+	Shell []string
+	// Author replaces the image's author when set (MAINTAINER).
+	Author string
 }

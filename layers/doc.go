@@ -14,6 +14,20 @@
 // it is written. Call [Layer.Close] to remove the file once the image has been
 // written.
 //
+// For Dockerfile builds, a [Tree] models a file tree as an image holds it:
+// an image's flattened filesystem read from its layers' headers only
+// ([ReadTree]), a build context as BuildKit sends it ([ContextTree]), or
+// an empty one for FROM scratch ([NewTree]). [Tree.Copy] applies COPY and
+// ADD with BuildKit's exact file semantics (directory contents, trailing
+// slashes, globs, symbolic links followed in paths, parents kept or
+// created, --chown, --chmod, --link, --parents, --exclude, archives),
+// [Tree.Mkdir] applies WORKDIR, [Tree.OverlayLayer] stacks an existing
+// layer, and [Tree.WriteLayer] writes what a step changed as a layer with
+// every parent directory, reading contents (from the disk, or from the
+// one image layer that holds them) only then. These layers follow the
+// order and header rules below, but keep the modes and owners the copy
+// gives instead of normalising them.
+//
 // # The digest contract
 //
 // The same inputs give byte-identical layers, hence the same digests. The

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -18,6 +19,7 @@ type options struct {
 	matcher   *patternmatcher.PatternMatcher
 	mediaType types.MediaType
 	tempDir   string
+	capture   []string
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -107,6 +109,22 @@ func WithTempDir(dir string) Option {
 			return errors.New("temporary directory for layers must not be empty")
 		}
 		o.tempDir = dir
+		return nil
+	}
+}
+
+// WithContents makes [ReadTree] keep the contents of the regular files at
+// or under these absolute paths (up to 1 MiB each) while it reads the
+// headers, e.g. "/etc/passwd", so that reading them later does not read
+// their layer again. Other functions ignore it.
+func WithContents(paths ...string) Option {
+	return func(o *options) error {
+		for _, p := range paths {
+			if !path.IsAbs(p) {
+				return fmt.Errorf("content path %q is not absolute: use an image path such as \"/etc/passwd\"", p)
+			}
+			o.capture = append(o.capture, path.Clean(p))
+		}
 		return nil
 	}
 }

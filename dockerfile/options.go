@@ -1,0 +1,167 @@
+package dockerfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/lockfile"
+	"github.com/brefimg/brefimg/registry"
+)
+
+// DefaultPlatform is the target platform when [WithPlatform] is not given.
+const DefaultPlatform = "linux/amd64"
+
+// Option configures [Parse].
+type Option func(*options) error
+
+type options struct {
+	contextDir string
+	buildArgs  map[string]string
+	platform   v1.Platform
+	target     string
+	configs    ConfigFunc
+}
+
+// ConfigFunc returns the config of the image ref for platform
+// ("os/arch[/variant]"). Parse calls it once per FROM image and platform.
+type ConfigFunc func(ref, platform string) (*v1.ConfigFile, error)
+
+// WithContextDir sets the build context, the directory COPY and ADD read
+// from (default "."). It must be a directory.
+func WithContextDir(dir string) Option {
+	return func(o *options) error {
+		fi, err := os.Stat(dir)
+		switch {
+		case err != nil:
+			return &build.InputError{Err: fmt.Errorf("build context %q: %w: pass the directory of your PHP app", dir, unwrapPath(err))}
+		case !fi.IsDir():
+			return &build.InputError{Err: fmt.Errorf("build context %q is not a directory: pass the directory of your PHP app", dir)}
+		}
+		o.contextDir = dir
+		return nil
+	}
+}
+
+// WithBuildArgs sets --build-arg values, each "NAME=VALUE" (the value may
+// be empty). A later value for the same name wins.
+func WithBuildArgs(args ...string) Option {
+	return func(o *options) error {
+		for _, a := range args {
+			k, v, ok := strings.Cut(a, "=")
+			if !ok || k == "" || strings.ContainsAny(k, " \t") {
+				return &build.InputError{Err: fmt.Errorf("--build-arg %q: use NAME=VALUE", a)}
+			}
+			o.buildArgs[k] = v
+		}
+		return nil
+	}
+}
+
+// WithPlatform sets the target platform, "os/arch[/variant]" (default
+// linux/amd64): the platform of every FROM without --platform, and the
+// value of TARGETPLATFORM, TARGETOS, TARGETARCH and TARGETVARIANT.
+// BUILDPLATFORM and its kin get the same values: brefimg runs nothing,
+// so the build platform is the target's, whatever the host.
+func WithPlatform(platform string) Option {
+	return func(o *options) error {
+		p, err := parsePlatform(platform)
+		if err != nil {
+			return &build.InputError{Err: fmt.Errorf("--platform %q: %w", platform, err)}
+		}
+		o.platform = p
+		return nil
+	}
+}
+
+// WithTarget builds the stage named stage (AS stage) instead of the last.
+func WithTarget(stage string) Option {
+	return func(o *options) error {
+		if stage == "" {
+			return &build.InputError{Err: errors.New("--target names no stage: give the name of a stage (FROM … AS name)")}
+		}
+		o.target = strings.ToLower(stage)
+		return nil
+	}
+}
+
+// WithImageConfigs sets where Parse reads the config of FROM images (their
+// environment, working directory, user and shell, which expansion and
+// relative paths need).
+func WithImageConfigs(f ConfigFunc) Option {
+	return func(o *options) error {
+		if f == nil {
+			return errors.New("image config function must not be nil")
+		}
+		o.configs = f
+		return nil
+	}
+}
+
+// RegistryConfigs reads image configs through src (a *registry.Client):
+// by the digest lock pins the reference to for the platform, when it pins
+// it (lock may be nil), else by tag. Registry errors that are the user's
+// to fix come back as *build.InputError.
+func RegistryConfigs(ctx context.Context, src build.Source, lock *lockfile.File) ConfigFunc {
+	return func(ref, platform string) (*v1.ConfigFile, error) {
+		p, err := v1.ParsePlatform(platform)
+		if err != nil {
+			return nil, &build.InputError{Err: fmt.Errorf("platform %q: %w", platform, err)}
+		}
+		r := ref
+		if e, ok := lock.Lookup(ref, platform); ok {
+			parsed, err := name.ParseReference(ref)
+			if err == nil {
+				r = parsed.Context().Digest(e.Digest).String()
+			}
+		}
+		img, _, err := src.Image(ctx, r, *p)
+		if err != nil {
+			if registry.IsInput(err) {
+				return nil, &build.InputError{Err: err}
+			}
+			return nil, err
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("reading the config of %s: %w", ref, err)
+		}
+		return cf, nil
+	}
+}
+
+// parsePlatform parses "os/arch[/variant]", normalising architecture
+// aliases (x86_64, aarch64) as BuildKit does.
+func parsePlatform(s string) (v1.Platform, error) {
+	p, err := v1.ParsePlatform(s)
+	if err != nil || p.OS == "" || p.Architecture == "" || !strings.Contains(s, "/") {
+		return v1.Platform{}, errors.New("use os/arch, e.g. linux/amd64 or linux/arm64")
+	}
+	p.OS = strings.ToLower(p.OS)
+	switch strings.ToLower(p.Architecture) {
+	case "x86_64", "x86-64", "amd64":
+		p.Architecture = "amd64"
+	case "aarch64", "arm64":
+		p.Architecture = "arm64"
+		if p.Variant == "v8" {
+			p.Variant = ""
+		}
+	default:
+		p.Architecture = strings.ToLower(p.Architecture)
+	}
+	return *p, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,655 @@
+package layers
+
+import (
+	"archive/tar"
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/patternmatcher"
+)
+
+// InlineFile is a file whose content a Dockerfile gives, such as a heredoc
+// (COPY <<EOF /etc/app.ini).
+type InlineFile struct {
+	// Name is the file's name (the heredoc's word, e.g. "EOF").
+	Name string
+	// Data is its content.
+	Data []byte
+}
+
+// CopyOp is a Dockerfile COPY or ADD for [Tree.Copy], already expanded:
+// every path is final.
+type CopyOp struct {
+	// Sources are paths or globs (path.Match syntax, as BuildKit uses it)
+	// in the tree copied from, absolute or relative to its root: "." and
+	// "/" name the root, e.g. the whole build context.
+	Sources []string
+	// Files are heredoc files, copied after Sources.
+	Files []InlineFile
+	// Dest is the absolute destination; a trailing "/" makes it a
+	// directory. Several sources need one.
+	Dest string
+	// Owner, when set, owns every copied entry and every directory the
+	// copy creates (--chown); otherwise copied entries keep their source
+	// owner (root for the build context and heredocs).
+	Owner *Owner
+	// Chmod is --chmod: an octal mode or a symbolic one ([ParseChmod]),
+	// applied to copied files and directories alike; "" keeps the source
+	// modes.
+	Chmod string
+	// Unpack extracts local tar archives (gzip, bzip2 or uncompressed)
+	// into Dest instead of copying them, as ADD does.
+	Unpack bool
+	// Parents keeps the source paths under Dest (--parents); a "/./" in
+	// a source marks where the kept part starts.
+	Parents bool
+	// Exclude holds --exclude patterns, matched against the paths inside
+	// each copied directory.
+	Exclude []string
+	// Link copies onto an empty tree and stacks the result on top, as
+	// --link does (ignored with Chmod, as BuildKit ignores it).
+	Link bool
+}
+
+// Change is what [Tree.Copy], [Tree.Mkdir] or [Tree.Overlay] wrote: the
+// paths of the entries created or changed, for [Tree.WriteLayer].
+type Change struct {
+	paths map[string]bool
+}
+
+func newChange() *Change { return &Change{paths: map[string]bool{}} }
+
+func (c *Change) add(p string) {
+	if p != "/" {
+		c.paths[p] = true
+	}
+}
+
+// Paths returns the changed paths, depth-first, siblings in byte order.
+func (c *Change) Paths() []string {
+	out := make([]string, 0, len(c.paths))
+	for p := range c.paths {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, comparePaths)
+	return out
+}
+
+// Empty reports whether nothing changed.
+func (c *Change) Empty() bool { return len(c.paths) == 0 }
+
+// copier applies one CopyOp, mirroring BuildKit's file copier
+// (tonistiigi/fsutil/copy) step by step.
+type copier struct {
+	ctx     context.Context
+	dst     *Tree
+	owner   *Owner
+	chmod   *chmod
+	include *patternmatcher.PatternMatcher
+	exclude *patternmatcher.PatternMatcher
+	change  *Change
+	// inodes maps a source file's content to the copy made of it, so
+	// that hard links copied together stay hard links.
+	inodes     map[*fileData]*fileData
+	parentDirs []parentDir
+}
+
+type parentDir struct {
+	src    *Tree
+	srcP   string
+	dstP   string
+	copied bool
+}
+
+// Copy applies a COPY or ADD to t, copying from the tree from, with
+// BuildKit's semantics:
+//
+//   - a source directory copies its contents; a source file named by a
+//     glob or a path goes into Dest when Dest is an existing directory or
+//     ends with "/", else becomes Dest;
+//   - symbolic links in the source paths and in Dest are followed inside
+//     their trees; a glob matching nothing copies nothing;
+//   - missing parent directories of Dest are created 0755, owned by
+//     Owner or root; existing ones keep their owner and mode, except the
+//     directories a copied directory merges into, which take the copied
+//     directory's owner and mode;
+//   - copied entries keep their modes (Chmod aside) and owners (Owner
+//     aside); a file replaces a file or link but never a directory, and a
+//     directory never replaces a file or link.
+//
+// The error names the source or destination at fault. On error t may hold
+// part of the copy.
+func (t *Tree) Copy(ctx context.Context, from *Tree, op CopyOp) (*Change, error) {
+	if !path.IsAbs(op.Dest) {
+		return nil, fmt.Errorf("destination %q is not absolute", op.Dest)
+	}
+	c := &copier{ctx: ctx, dst: t, owner: op.Owner, change: newChange(), inodes: map[*fileData]*fileData{}}
+	if op.Chmod != "" {
+		cm, err := parseChmod(op.Chmod)
+		if err != nil {
+			return nil, err
+		}
+		c.chmod = cm
+	}
+	if len(op.Exclude) > 0 {
+		pm, err := patternmatcher.New(op.Exclude)
+		if err != nil {
+			return nil, fmt.Errorf("parsing --exclude patterns: %w", err)
+		}
+		c.exclude = pm
+	}
+	link := op.Link && op.Chmod == ""
+	if link {
+		c.dst = &Tree{root: newDir("/", 0o755, 0, 0), spool: t.spool}
+	}
+
+	type job struct {
+		src     *Tree
+		p       string
+		display string // the source as the Dockerfile names it, for errors
+		include *patternmatcher.PatternMatcher
+	}
+	var jobs []job
+	for _, s := range op.Sources {
+		if op.Parents {
+			j, err := parentsJob(from, s)
+			if err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, job{src: from, p: j.src, display: s, include: j.include})
+			continue
+		}
+		matches, err := from.glob(s)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range matches {
+			display := m
+			if len(matches) == 1 && !containsWildcards(s) {
+				display = s
+			}
+			jobs = append(jobs, job{src: from, p: m, display: display})
+		}
+	}
+	for _, f := range op.Files {
+		name := path.Join("/", f.Name)
+		if name == "/" {
+			return nil, fmt.Errorf("heredoc %q has no file name", f.Name)
+		}
+		src := &Tree{root: newDir("/", 0o755, 0, 0), spool: t.spool}
+		src.ensureParents(name)
+		n := &node{path: name, typ: tar.TypeReg, mode: 0o644, file: &fileData{size: int64(len(f.Data)), content: inlineContent(f.Data)}}
+		if err := src.put(n); err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, job{src: src, p: name, display: "<<" + f.Name})
+	}
+	if len(jobs) > 1 && !strings.HasSuffix(op.Dest, "/") {
+		return nil, fmt.Errorf("%d sources are copied to %s: end the destination with \"/\" to copy them into a directory", len(jobs), op.Dest)
+	}
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.include = j.include
+		if err := c.copyOne(j.src, j.p, j.display, op.Dest, op.Unpack && j.src == from); err != nil {
+			return nil, err
+		}
+	}
+	if !link {
+		return c.change, nil
+	}
+	ch := newChange()
+	t.overlayTree(c.dst, ch)
+	return ch, nil
+}
+
+// parentsSource is what a --parents source copies: a directory, and the
+// include pattern for the paths kept under it.
+type parentsSource struct {
+	src     string
+	include *patternmatcher.PatternMatcher
+}
+
+func parentsJob(from *Tree, s string) (parentsSource, error) {
+	src, pattern, ok := strings.Cut(s, "/./")
+	if !ok {
+		pattern, src = s, "/"
+	}
+	pattern = strings.TrimPrefix(path.Join("/", pattern), "/")
+	src = path.Join("/", src)
+	if !containsWildcards(src) && !containsWildcards(pattern) {
+		if _, err := from.Lstat(path.Join(src, pattern)); err != nil {
+			return parentsSource{}, fmt.Errorf("%s: %w", path.Join(src, pattern), errNotExist)
+		}
+	}
+	pm, err := patternmatcher.New([]string{pattern})
+	if err != nil {
+		return parentsSource{}, fmt.Errorf("source %q: %w", s, err)
+	}
+	return parentsSource{src: src, include: pm}, nil
+}
+
+// Lstat returns the entry at p (symbolic links in parent directories are
+// followed) or an error wrapping the not-exist error.
+func (t *Tree) Lstat(p string) (Entry, error) {
+	e, ok := t.Lookup(p)
+	if !ok {
+		return Entry{}, fmt.Errorf("%s: %w", p, errNotExist)
+	}
+	return e, nil
+}
+
+// containsWildcards reports whether a path holds glob characters, a
+// backslash escaping the next one.
+func containsWildcards(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '\\':
+			i++
+		case '*', '?', '[':
+			return true
+		}
+	}
+	return false
+}
+
+// splitWildcards splits p at the first component holding a glob
+// character: the literal directory before it, and the pattern from it on.
+func splitWildcards(p string) (dir, pattern string) {
+	var d, pat []string
+	found := false
+	for _, c := range strings.Split(p, "/") {
+		if !found && containsWildcards(c) {
+			found = true
+		}
+		if found {
+			pat = append(pat, c)
+		} else {
+			d = append(d, c)
+		}
+	}
+	return path.Join("/", path.Join(d...)), path.Join(pat...)
+}
+
+// glob returns the paths p names in t: p itself when it holds no glob
+// character; otherwise every path under the literal part whose relative
+// path matches the pattern, a matching directory not being searched
+// further, in walk order. A glob matching nothing returns nothing.
+func (t *Tree) glob(p string) ([]string, error) {
+	p = path.Join("/", p)
+	dir, pattern := splitWildcards(p)
+	if pattern == "" {
+		return []string{p}, nil
+	}
+	base, err := t.Resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	n := t.get(base)
+	if n == nil {
+		return nil, fmt.Errorf("%s: %w", dir, errNotExist)
+	}
+	var out []string
+	var walk func(n *node, rel string)
+	walk = func(n *node, rel string) {
+		for _, k := range n.sortedKids() {
+			c := n.kids[k]
+			r := path.Join(rel, k)
+			if ok, _ := path.Match(pattern, r); ok {
+				out = append(out, c.path)
+				continue
+			}
+			if c.isDir() {
+				walk(c, r)
+			}
+		}
+	}
+	if n.isDir() {
+		walk(n, "")
+	}
+	return out, nil
+}
+
+// copyOne copies the source s of src to dest, as fsutil's Copy does;
+// display names s in errors.
+func (c *copier) copyOne(src *Tree, s, display, dest string, unpack bool) error {
+	if unpack {
+		done, err := c.tryUnpack(src, s, dest)
+		if err != nil || done {
+			return err
+		}
+	}
+	ensure := dest
+	if d, f := path.Split(dest); f != "" && f != "." {
+		ensure = d
+	}
+	if ensure != "" {
+		p, err := c.dst.Resolve(ensure)
+		if err != nil {
+			return err
+		}
+		if err := c.mkdirAll(p); err != nil {
+			return err
+		}
+	}
+	dst, err := c.dst.Resolve(path.Clean(dest))
+	if err != nil {
+		return err
+	}
+	srcFollowed, err := src.Resolve(path.Join("/", s))
+	if err != nil {
+		return err
+	}
+	fi := src.get(srcFollowed)
+	if fi == nil {
+		return fmt.Errorf("%s: %w", display, errNotExist)
+	}
+	fiDest := c.dst.get(dst)
+	dstPath := dst
+	if !fi.isDir() && fiDest != nil && fiDest.isDir() {
+		dstPath = path.Join(dst, path.Base(path.Join("/", s)))
+	}
+	targetDir := path.Dir(dstPath)
+	if fi.isDir() && fiDest == nil {
+		targetDir = dstPath
+	}
+	if err := c.mkdirAll(targetDir); err != nil {
+		return err
+	}
+	return c.copy(src, srcFollowed, "", dstPath, false, patternmatcher.MatchInfo{}, patternmatcher.MatchInfo{})
+}
+
+// mkdirAll creates the missing directories of p (already resolved), 0755
+// and owned by the copy's owner or root, as fsutil's MkdirAll does.
+func (c *copier) mkdirAll(p string) error {
+	cur := c.dst.root
+	for _, comp := range components(p) {
+		np := path.Join(cur.path, comp)
+		next := cur.kids[comp]
+		switch {
+		case next == nil:
+			uid, gid := 0, 0
+			if c.owner != nil {
+				uid, gid = c.owner.UID, c.owner.GID
+			}
+			next = newDir(np, 0o755, uid, gid)
+			cur.kids[comp] = next
+			c.change.add(np)
+		case next.typ == tar.TypeSymlink:
+			rp, err := c.dst.Resolve(np)
+			if err != nil {
+				return err
+			}
+			if n := c.dst.get(rp); n != nil && n.isDir() {
+				next = n
+				break
+			}
+			return fmt.Errorf("cannot create directory %s: %s is a symbolic link to %s, which is not a directory", p, np, rp)
+		case !next.isDir():
+			return fmt.Errorf("cannot create directory %s: %s is not a directory", p, np)
+		}
+		cur = next
+	}
+	return nil
+}
+
+// copy copies the entry sp of src to target, and a directory's contents
+// after it. overwrite says whether an existing directory at target takes
+// the source's metadata (true for everything below the top level).
+func (c *copier) copy(src *Tree, sp, comps, target string, overwrite bool, parentInc, parentExc patternmatcher.MatchInfo) error {
+	fi := src.get(sp)
+	if fi == nil {
+		return fmt.Errorf("%s: %w", sp, errNotExist)
+	}
+	include := true
+	var incInfo, excInfo patternmatcher.MatchInfo
+	if comps != "" {
+		if c.include != nil {
+			m, info, err := c.include.MatchesUsingParentResults(comps, parentInc)
+			if err != nil {
+				return fmt.Errorf("matching %s: %w", comps, err)
+			}
+			include, incInfo = m, info
+		}
+		if c.exclude != nil {
+			m, info, err := c.exclude.MatchesUsingParentResults(comps, parentExc)
+			if err != nil {
+				return fmt.Errorf("matching %s: %w", comps, err)
+			}
+			excInfo = info
+			if m {
+				include = false
+			}
+		}
+	}
+	if include {
+		if err := c.createParentDirs(overwrite); err != nil {
+			return err
+		}
+	}
+	if !fi.isDir() {
+		if !include {
+			return nil
+		}
+		if tn := c.dst.get(target); tn != nil {
+			if tn.isDir() {
+				return fmt.Errorf("cannot replace the directory %s with a file", target)
+			}
+			c.dst.remove(target)
+		}
+	}
+	copyInfo := include
+	switch {
+	case fi.isDir():
+		created, err := c.copyDirectory(src, sp, comps, target, fi, overwrite, include, incInfo, excInfo)
+		if err != nil {
+			return err
+		}
+		if !overwrite {
+			copyInfo = created
+		}
+	case fi.typ == tar.TypeReg:
+		fd := c.inodes[fi.file]
+		if fd == nil {
+			fd = &fileData{size: fi.file.size, content: fi.file.content}
+			c.inodes[fi.file] = fd
+		}
+		if err := c.dst.put(&node{path: target, typ: tar.TypeReg, mode: fi.mode, file: fd}); err != nil {
+			return err
+		}
+	case fi.typ == tar.TypeSymlink:
+		if err := c.dst.put(&node{path: target, typ: tar.TypeSymlink, mode: 0o777, linkname: fi.linkname}); err != nil {
+			return err
+		}
+	default:
+		if err := c.dst.put(&node{path: target, typ: fi.typ, mode: fi.mode, devmajor: fi.devmajor, devminor: fi.devminor}); err != nil {
+			return err
+		}
+	}
+	if copyInfo {
+		c.copyFileInfo(fi, target)
+	}
+	if include {
+		c.change.add(target)
+	}
+	return nil
+}
+
+func (c *copier) copyDirectory(src *Tree, sp, comps, dst string, fi *node, overwrite, include bool, incInfo, excInfo patternmatcher.MatchInfo) (bool, error) {
+	created := false
+	pd := parentDir{src: src, srcP: sp, dstP: dst}
+	if include {
+		var err error
+		created, err = c.copyDirectoryOnly(dst, fi, overwrite)
+		if err != nil {
+			return false, err
+		}
+		pd.copied = true
+	}
+	c.parentDirs = append(c.parentDirs, pd)
+	defer func() { c.parentDirs = c.parentDirs[:len(c.parentDirs)-1] }()
+	for _, name := range fi.sortedKids() {
+		if err := c.ctx.Err(); err != nil {
+			return false, err
+		}
+		if err := c.copy(src, path.Join(sp, name), path.Join(comps, name), path.Join(dst, name), true, incInfo, excInfo); err != nil {
+			return false, err
+		}
+	}
+	return created, nil
+}
+
+// copyDirectoryOnly makes dst a directory: a new one (the source's mode,
+// fixed by copyFileInfo) or an existing one, which takes the source's mode
+// when overwrite is set.
+func (c *copier) copyDirectoryOnly(dst string, fi *node, overwrite bool) (bool, error) {
+	n := c.dst.get(dst)
+	if n == nil {
+		if err := c.dst.put(newDir(dst, fi.mode, 0, 0)); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if !n.isDir() {
+		return false, fmt.Errorf("cannot copy a directory to %s: it exists and is not a directory", dst)
+	}
+	if overwrite {
+		n.mode = fi.mode
+	}
+	return false, nil
+}
+
+// createParentDirs creates the directories above an included entry that
+// include patterns held back (--parents).
+func (c *copier) createParentDirs(overwrite bool) error {
+	for i := range c.parentDirs {
+		pd := &c.parentDirs[i]
+		if pd.copied {
+			continue
+		}
+		fi := pd.src.get(pd.srcP)
+		created, err := c.copyDirectoryOnly(pd.dstP, fi, overwrite)
+		if err != nil {
+			return err
+		}
+		if created {
+			c.copyFileInfo(fi, pd.dstP)
+		}
+		pd.copied = true
+		c.change.add(pd.dstP)
+	}
+	return nil
+}
+
+// copyFileInfo gives target the owner and mode of its source fi, with
+// --chown and --chmod applied. Links keep mode 0777.
+func (c *copier) copyFileInfo(fi *node, target string) {
+	n := c.dst.get(target)
+	if n == nil {
+		return
+	}
+	n.uid, n.gid = fi.uid, fi.gid
+	if c.owner != nil {
+		n.uid, n.gid = c.owner.UID, c.owner.GID
+	}
+	if n.typ == tar.TypeSymlink {
+		return
+	}
+	m := fi.mode
+	if c.chmod != nil {
+		m = c.chmod.apply(m, fi.isDir())
+	}
+	n.mode = m
+}
+
+// overlayTree stacks up on top of t, as a layer holding every entry of up
+// would be: directories over directories take the new metadata and keep
+// their contents; anything else replaces what was there.
+func (t *Tree) overlayTree(up *Tree, ch *Change) {
+	var walk func(n *node)
+	walk = func(n *node) {
+		for _, k := range n.sortedKids() {
+			u := n.kids[k]
+			old := t.get(u.path)
+			if u.isDir() {
+				if old != nil && old.isDir() {
+					old.mode, old.uid, old.gid = u.mode, u.uid, u.gid
+				} else {
+					t.ensureParents(u.path)
+					t.get(path.Dir(u.path)).kids[k] = newDir(u.path, u.mode, u.uid, u.gid)
+				}
+				ch.add(u.path)
+				walk(u)
+				continue
+			}
+			t.ensureParents(u.path)
+			m := *u
+			t.get(path.Dir(u.path)).kids[k] = &m
+			ch.add(u.path)
+		}
+	}
+	walk(up.root)
+}
+
+// Mkdir creates the directory p and its missing parents, as WORKDIR does:
+// 0755, owned by owner (nil: root). Symbolic links in p are followed.
+// Nothing changes when p is a directory already.
+func (t *Tree) Mkdir(p string, owner *Owner) (*Change, error) {
+	rp, err := t.Resolve(path.Join("/", p))
+	if err != nil {
+		return nil, err
+	}
+	c := &copier{dst: t, owner: owner, change: newChange()}
+	if err := c.mkdirAll(rp); err != nil {
+		return nil, err
+	}
+	return c.change, nil
+}
+
+// OverlayLayer applies layer i (l) of the image the tree from was read
+// from ([ReadTree]) to t, as a container runtime stacks the layer on top
+// of it (whiteouts included), and returns what changed. Contents come from
+// what ReadTree kept of the layer, else from l when a layer holding them
+// is written.
+func (t *Tree) OverlayLayer(from *Tree, i int, l v1.Layer) *Change {
+	ch := newChange()
+	if i < 0 || i >= len(from.layerEntries) {
+		return ch
+	}
+	var whiteouts, opaques []string
+	var kept []Entry
+	for _, e := range from.layerEntries[i] {
+		base := path.Base(e.Path)
+		switch {
+		case base == whiteoutOpaque:
+			opaques = append(opaques, path.Dir(e.Path))
+		case strings.HasPrefix(base, whiteoutPrefix):
+			whiteouts = append(whiteouts, path.Join(path.Dir(e.Path), strings.TrimPrefix(base, whiteoutPrefix)))
+		default:
+			kept = append(kept, e)
+		}
+	}
+	for _, d := range opaques {
+		if n := t.get(d); n != nil && n.isDir() {
+			n.kids = map[string]*node{}
+		}
+	}
+	for _, p := range whiteouts {
+		t.remove(p)
+	}
+	for _, e := range kept {
+		hdr := &tar.Header{Typeflag: e.Type, Mode: e.Mode, Uid: e.UID, Gid: e.GID, Size: e.Size, Linkname: e.Linkname}
+		var c content = &layerContent{layer: l, name: e.Path}
+		if kc, ok := from.captured[i][e.Path]; ok {
+			c = kc
+		}
+		t.applyHeader(e.Path, hdr, c)
+		ch.add(e.Path)
+	}
+	return ch
+}

@@ -1,0 +1,20 @@
+//go:build unix
+
+package layers
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// inodeKey identifies the file behind a hard link.
+type inodeKey struct{ dev, ino uint64 }
+
+// inodeOf returns the inode of a regular file with more than one link.
+func inodeOf(info fs.FileInfo) (inodeKey, bool) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || st.Nlink < 2 {
+		return inodeKey{}, false
+	}
+	return inodeKey{dev: uint64(st.Dev), ino: uint64(st.Ino)}, true //nolint:unconvert // Dev is not uint64 everywhere
+}

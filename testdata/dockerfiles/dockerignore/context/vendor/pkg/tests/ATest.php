@@ -1,0 +1,1 @@
+<?php // left out by vendor/*/tests
