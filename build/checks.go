@@ -41,7 +41,7 @@ func CheckApp(plan Plan, rt extensions.Runtime) ([]Finding, error) {
 				}
 				exts = append(exts, name)
 			}
-		case s.Dir != "" && s.Dest == AppDest:
+		case s.Dir != "" && strings.TrimSuffix(s.Dest, "/") == AppDest && (len(s.Sources) == 0 || (len(s.Sources) == 1 && (s.Sources[0] == "." || s.Sources[0] == "./"))):
 			app = &plan.Steps[i]
 		}
 	}
@@ -78,15 +78,12 @@ func archOf(platform string) string {
 // sorted: what --skip-check accepts.
 func CheckIDs() []string {
 	ids := append(checks.IDs(), FindingTmp, FindingOutsideCopy, FindingSkipped, FindingHandler, FindingUnpinned,
+		FindingExtNotLoaded, FindingUnreadable,
 		imagecheck.IDMediaType, imagecheck.IDCompression, imagecheck.IDLayerCount, imagecheck.IDSize,
 		imagecheck.IDArchitecture, imagecheck.IDHistory, imagecheck.IDParentDir, imagecheck.IDUnreadable)
-	ids = append(ids, extraIDs...)
 	sort.Strings(ids)
 	return slices.Compact(ids)
 }
-
-// extraIDs are finding IDs defined elsewhere in this package (Dockerfile builds).
-var extraIDs []string
 
 // Policy turns findings into what stops a build.
 type Policy struct {
@@ -96,9 +93,8 @@ type Policy struct {
 	Strict bool
 }
 
-// Validate checks that every skipped ID exists.
-func (p Policy) Validate() error {
-	known := CheckIDs()
+// Validate checks that every skipped ID is one of known.
+func (p Policy) Validate(known []string) error {
 	for _, id := range p.Skip {
 		if !slices.Contains(known, id) {
 			hint := ""

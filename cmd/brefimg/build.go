@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/dockerfile"
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/registry"
@@ -57,6 +59,9 @@ type buildOptions struct {
 	ecr          ecr.Options
 	strict       bool
 	timeout      time.Duration
+	file         string
+	buildArgs    []string
+	target       string
 	skip         []string
 	sources      map[string]string // where each flag's value came from
 }
@@ -77,6 +82,10 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	fs.StringVar(&o.flags.Base, "base", "", "use this base image instead of the catalog's")
 	fs.StringVar(&o.flags.Cmd, "cmd", "", "the handler, relative to /var/task (default per runtime: public/index.php for fpm)")
 	group(fs, "Image", "bref", "php", "runtime", "platform", "ext", "base", "cmd")
+	fs.StringVarP(&o.file, "file", "f", "", "build from this Bref-style Dockerfile instead of the image flags above (APP_DIR is its context)")
+	fs.StringArrayVar(&o.buildArgs, "build-arg", nil, "set a Dockerfile ARG: NAME=VALUE (repeatable)")
+	fs.StringVar(&o.target, "target", "", "build this stage of the Dockerfile (default: the last)")
+	group(fs, "Dockerfile", "file", "build-arg", "target")
 	if !lock {
 		fs.StringArrayVarP(&o.tags, "tag", "t", nil, "push to this reference (repeatable)")
 		fs.StringArrayVarP(&o.outputs, "output", "o", nil, "also write oci:DIR (OCI layout) or tar:FILE (docker load tarball) (repeatable)")
@@ -191,6 +200,80 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 	return exitOK
 }
 
+// runtime is the Bref runtime the flags name; "" for Dockerfile builds,
+// whose base image says it.
+func (o *buildOptions) runtime() string {
+	if o.file != "" {
+		return ""
+	}
+	return o.flags.Runtime
+}
+
+// imageFlags are the flags a Dockerfile replaces.
+var imageFlags = []string{"bref", "php", "runtime", "ext", "base", "cmd"}
+
+// plan makes the build plan: from the Dockerfile of -f, or from the image
+// flags. Dockerfile builds read each FROM image's config through client.
+func (o *buildOptions) plan(ctx context.Context, client *registry.Client) (build.Plan, []build.Finding, error) {
+	if o.file == "" {
+		for _, f := range []string{"build-arg", "target"} {
+			if o.sources[f] != "default" {
+				return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("--%s needs -f Dockerfile", f)}
+			}
+		}
+		plan, err := build.NewPlan(o.flags)
+		return plan, nil, err
+	}
+	for _, f := range imageFlags {
+		if o.sources[f] == "flag" {
+			return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("--%s cannot be used with -f: the Dockerfile chooses the base image, the extensions and the CMD", f)}
+		}
+	}
+	dir := o.flags.AppDir
+	if dir == "" {
+		dir = "."
+	}
+	var lock *lockfile.File
+	if !o.flags.NoLock {
+		var err error
+		if lock, err = lockfile.Read(dir); err != nil {
+			return build.Plan{}, nil, &build.InputError{Err: err}
+		}
+	}
+	f, err := os.Open(o.file)
+	if err != nil {
+		return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("-f %s: %v: name the Dockerfile to build", o.file, unwrapPath(err))}
+	}
+	defer f.Close()
+	opts := []dockerfile.Option{dockerfile.WithContextDir(dir), dockerfile.WithBuildArgs(o.buildArgs...),
+		dockerfile.WithPlatform(o.flags.Platform), dockerfile.WithImageConfigs(dockerfile.RegistryConfigs(ctx, client, lock))}
+	if o.target != "" {
+		opts = append(opts, dockerfile.WithTarget(o.target))
+	}
+	plan, fs, err := dockerfile.Parse(f, o.file, opts...)
+	if err != nil {
+		return build.Plan{}, nil, err
+	}
+	plan.Epoch, plan.Lock, plan.Locked = o.flags.Epoch, lock, o.flags.Locked
+	if o.flags.Locked && lock == nil {
+		return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("--locked: there is no %s: run brefimg lock first", lockfile.Name)}
+	}
+	return plan, fs, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// knownChecks are the finding IDs --skip-check accepts.
+func knownChecks() []string {
+	return append(build.CheckIDs(), dockerfile.FindingUntagged, dockerfile.FindingIgnored)
+}
+
 // withTimeout bounds ctx by --timeout.
 func (o *buildOptions) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if o.timeout > 0 {
@@ -254,22 +337,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()
-	plan, err := build.NewPlan(o.flags)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	if o.dryRun {
-		return dryRun(stdout, fs, &o, plan)
-	}
 	policy := o.policy()
-	if err := policy.Validate(); err != nil {
+	if err := policy.Validate(knownChecks()); err != nil {
 		return usageError(stderr, "build", err)
 	}
-	appFindings, err := build.CheckApp(plan, extensions.Runtime(o.flags.Runtime))
-	if err != nil {
-		return fail(stderr, err)
-	}
-	rep := newReporter(stderr, o.progress, o.quiet)
 	if err := o.ecr.Validate(); err != nil {
 		return usageError(stderr, "build", err)
 	}
@@ -277,10 +348,23 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return usageError(stderr, "build", err)
 	}
+	rep := newReporter(stderr, o.progress, o.quiet)
 	client, err := o.client(repos, registry.WithEvents(rep.event))
 	if err != nil {
 		return usageError(stderr, "build", err)
 	}
+	plan, planFindings, err := o.plan(ctx, client)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if o.dryRun {
+		return dryRun(stdout, fs, &o, plan)
+	}
+	appFindings, err := build.CheckApp(plan, extensions.Runtime(o.runtime()))
+	if err != nil {
+		return fail(stderr, err)
+	}
+	appFindings = append(planFindings, appFindings...)
 	targets := make([]name.Reference, 0, len(o.tags))
 	for _, t := range o.tags {
 		ref, err := client.Target(t)

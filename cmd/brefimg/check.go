@@ -36,25 +36,26 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()
 	policy := o.policy()
-	if err := policy.Validate(); err != nil {
+	if err := policy.Validate(knownChecks()); err != nil {
 		return usageError(stderr, "check", err)
 	}
-	plan, err := build.NewPlan(o.flags)
+	client, err := o.client(nil)
+	if err != nil {
+		return usageError(stderr, "check", err)
+	}
+	plan, planFindings, err := o.plan(ctx, client)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, plan)
 	}
-	all, err := build.CheckApp(plan, extensions.Runtime(o.flags.Runtime))
+	all, err := build.CheckApp(plan, extensions.Runtime(o.runtime()))
 	if err != nil {
 		return fail(stderr, err)
 	}
+	all = append(planFindings, all...)
 	note := ""
-	client, err := o.client(nil)
-	if err != nil {
-		return usageError(stderr, "check", err)
-	}
 	if res, err := build.Build(ctx, client, plan); err != nil {
 		note = fmt.Sprintf("image checks skipped: %v", err)
 	} else {

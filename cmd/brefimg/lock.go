@@ -33,7 +33,11 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()
 	o.flags.NoLock = true
-	plan, err := build.NewPlan(o.flags)
+	client, err := o.client(nil)
+	if err != nil {
+		return usageError(stderr, "lock", err)
+	}
+	plan, _, err := o.plan(ctx, client)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -47,10 +51,6 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	prev, err := lockfile.Read(dir)
 	if err != nil {
 		return fail(stderr, &build.InputError{Err: err})
-	}
-	client, err := o.client(nil)
-	if err != nil {
-		return usageError(stderr, "lock", err)
 	}
 	lock, err := build.Lock(ctx, client, plan, prev, o.update)
 	if err != nil {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/brefimg/brefimg/internal/fixtures"
+	"github.com/brefimg/brefimg/lockfile"
+)
+
+func dockerfilePath(name string) string {
+	return filepath.Join("..", "..", "testdata", "dockerfiles", name, "Dockerfile")
+}
+
+func TestDockerfileBuilds(t *testing.T) {
+	reg := seeded(t)
+	// Docker Hub's untagged bref/php-80-fpm is :latest: here the Bref 1 image.
+	latest, err := fixtures.Get("bref/php-80-fpm:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, _ := name.NewTag(reg.Host + "/bref/php-80-fpm:latest")
+	if err := remote.Write(tag, latest, remote.WithContext(context.Background())); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("the seed Dockerfile", func(t *testing.T) {
+		code, stdout, stderr := brefimg(t, nil, "build", "-f", dockerfilePath("seed"), "--mirror", reg.Host,
+			"-t", reg.Host+"/seed:1", appDir(t))
+		if code != exitOK || !strings.HasPrefix(stdout, reg.Host+"/seed@sha256:") {
+			t.Fatalf("exit %d, stdout %q: %s", code, stdout, stderr)
+		}
+		for _, want := range []string{"[bref-untagged]", "[ext-not-loaded]", "/opt/bref-extra/redis.so", "Dockerfile:3:"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+		}
+		tree := files(t, pulled(t, stdout))
+		if _, ok := tree["/opt/bref/etc/php/conf.d/ext-redis.ini"]; ok {
+			t.Error("the seed's redis lines copied the ini: they must not, as with Docker")
+		}
+		if _, ok := tree["/opt/bref/etc/php/conf.d/ext-gmp.ini"]; !ok {
+			t.Error("the seed's gmp lines did not copy its ini")
+		}
+	})
+	t.Run("the /opt variant equals the flag build", func(t *testing.T) {
+		code, stdout, stderr := brefimg(t, nil, "build", "-q", "-f", dockerfilePath("seed-opt"), "--mirror", reg.Host,
+			"--source-date-epoch", "1700000000", "-o", "oci:"+filepath.Join(t.TempDir(), "layout"), appDir(t))
+		golden, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "seed-bref1-php80-redis-gmp.digest"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != exitOK || strings.TrimSpace(stdout) != strings.TrimSpace(string(golden)) {
+			t.Errorf("exit %d, digest %q, the flag build's %q: %s", code, stdout, golden, stderr)
+		}
+	})
+	t.Run("RUN is refused", func(t *testing.T) {
+		code, _, stderr := brefimg(t, nil, "build", "-f", dockerfilePath("refused-run"), "--mirror", reg.Host, appDir(t))
+		if code != exitUsage || !strings.Contains(stderr, "Dockerfile:3: RUN composer install") || !strings.Contains(stderr, "run it in CI before brefimg") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("image flags with -f", func(t *testing.T) {
+		code, _, stderr := brefimg(t, nil, "build", "-f", dockerfilePath("seed-opt"), "--ext", "redis", appDir(t))
+		if code != exitUsage || !strings.Contains(stderr, "--ext cannot be used with -f") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("--build-arg without -f", func(t *testing.T) {
+		code, _, stderr := brefimg(t, nil, "build", "--build-arg", "A=1", appDir(t))
+		if code != exitUsage || !strings.Contains(stderr, "--build-arg needs -f") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("a missing Dockerfile", func(t *testing.T) {
+		code, _, stderr := brefimg(t, nil, "build", "-f", "nope/Dockerfile", appDir(t))
+		if code != exitUsage || !strings.Contains(stderr, "-f nope/Dockerfile") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("lock -f", func(t *testing.T) {
+		app := appDir(t)
+		code, _, stderr := brefimg(t, nil, "lock", "-f", dockerfilePath("seed-opt"), "--mirror", reg.Host, app)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		lock, err := lockfile.Read(app)
+		if err != nil || lock == nil || len(lock.Images) != 3 {
+			t.Fatalf("lock %+v, %v", lock, err)
+		}
+		code, _, stderr = brefimg(t, nil, "build", "--locked", "-f", dockerfilePath("seed-opt"), "--mirror", reg.Host, "-o", "oci:"+filepath.Join(t.TempDir(), "l"), app)
+		if code != exitOK || strings.Contains(stderr, "unpinned-refs") {
+			t.Errorf("locked Dockerfile build: exit %d: %s", code, stderr)
+		}
+	})
+}
