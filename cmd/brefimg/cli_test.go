@@ -233,12 +233,20 @@ func TestExamplesParse(t *testing.T) {
 		t.Fatalf("found only %d examples", len(examples))
 	}
 	app := appDir(t)
+	reg := seeded(t)
+	if err := os.WriteFile(filepath.Join(app, "Dockerfile"), []byte("FROM bref/php-80-fpm:1\nCOPY . /var/task\nCMD [\"public/index.php\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, ex := range examples {
 		t.Run(ex, func(t *testing.T) {
 			args := strings.Fields(ex)[1:]
 			for i, a := range args {
 				if a == "." || a == "./app" {
 					args[i] = app
+				}
+				if a == "-f" && i+1 < len(args) {
+					args[i+1] = filepath.Join(app, args[i+1])
+					args = append(args, "--mirror", reg.Host)
 				}
 				if a == "…" {
 					t.Fatal("an example must be complete: no …")
@@ -360,7 +368,9 @@ func TestReadmeKnowsEveryFlag(t *testing.T) {
 	for _, fs := range []*pflag.FlagSet{build, lock, inspectFlags()} {
 		fs.VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
 	}
-	for _, m := range regexp.MustCompile("`(?:brefimg |-)[^`]*`").FindAllString(string(readme), -1) {
+	// The flags the README names: in code spans that run brefimg, and in the
+	// first column of its flag tables.
+	for _, m := range regexp.MustCompile("(?m)`brefimg [^`]*`|^\\| `-[^|]*\\|").FindAllString(string(readme), -1) {
 		for _, f := range regexp.MustCompile(`(?:^|\s|\x60)--([a-z][a-z-]+)`).FindAllStringSubmatch(m, -1) {
 			if !known[f[1]] {
 				t.Errorf("README.md names --%s, which no command has", f[1])
