@@ -93,7 +93,6 @@ func inspectFlags() *pflag.FlagSet {
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := inspectFlags()
-	asJSON, _ := fs.GetBool("json")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprint(stdout, inspectUsage+"Flags:\n"+fs.FlagUsages())
@@ -101,7 +100,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return usageError(stderr, "inspect", parseError(fs, err))
 	}
-	asJSON, _ = fs.GetBool("json")
+	asJSON, _ := fs.GetBool("json")
 	tree, _ := fs.GetString("tree")
 	platform, _ := fs.GetString("platform")
 	mirror, _ := fs.GetString("mirror")
