@@ -1,6 +1,7 @@
 package build
 
 import (
+	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
@@ -319,7 +320,7 @@ func (r *Result) imageStep(ctx context.Context, src Source, plan Plan, step Step
 			return nil, fmt.Errorf("reading layer %d of %s: %w", i+1, step.Image, err)
 		}
 		for _, e := range entries {
-			if !under(e.Path, step.Src) {
+			if !reusable(e, step.Src) {
 				reuse = false
 				break
 			}
@@ -336,7 +337,7 @@ func (r *Result) imageStep(ctx context.Context, src Source, plan Plan, step Step
 	if reuse {
 		return out, nil
 	}
-	sub, left, err := layers.Subtree(ctx, img, step.Src, lopts...)
+	sub, left, err := layers.Subtree(ctx, img, step.Src, append(lopts, layers.WithExistingPrefix())...)
 	if err != nil {
 		return nil, fmt.Errorf("copying %s from %s: %w", step.Src, step.Image, err)
 	}
@@ -518,6 +519,25 @@ func applyConfig(cf *v1.ConfigFile, c Config) {
 	if c.Author != "" {
 		cf.Author = c.Author
 	}
+}
+
+// reusable reports whether an entry of an extension layer can be appended as
+// it is, giving what COPY --from=<image> src src gives: it lies under src,
+// it is no whiteout (which would delete the base's files; COPY applies
+// whiteouts instead), a hard link points inside src, and src itself is a
+// plain 0755 root directory like the base's.
+func reusable(e layers.Entry, src string) bool {
+	switch {
+	case !under(e.Path, src):
+		return false
+	case strings.HasPrefix(path.Base(e.Path), ".wh."):
+		return false
+	case e.Type == tar.TypeLink && !under(e.Linkname, src):
+		return false
+	case e.Path == src && (e.Type != tar.TypeDir || e.Mode != 0o755 || e.UID != 0 || e.GID != 0):
+		return false
+	}
+	return true
 }
 
 // under reports whether p is dir or lies under it.

@@ -272,6 +272,12 @@ func (w *layerWriter) add(hdr *tar.Header, content io.Reader) error {
 		if n != hdr.Size {
 			return &contentError{err: fmt.Errorf("it shrank while being read (%d of %d bytes)", n, hdr.Size)}
 		}
+		if f, ok := content.(*os.File); ok {
+			var one [1]byte
+			if k, _ := f.Read(one[:]); k > 0 {
+				return &contentError{err: fmt.Errorf("it grew while being read (more than %d bytes): build again once nothing writes to it", hdr.Size)}
+			}
+		}
 	}
 	w.entries = append(w.entries, entryFromHeader(hdr))
 	return nil

@@ -20,6 +20,8 @@ type options struct {
 	mediaType types.MediaType
 	tempDir   string
 	capture   []string
+
+	existingPrefix bool
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -125,6 +127,18 @@ func WithContents(paths ...string) Option {
 			}
 			o.capture = append(o.capture, path.Clean(p))
 		}
+		return nil
+	}
+}
+
+// WithExistingPrefix tells Subtree that the copied path already exists in
+// the image the layer is appended to, as /opt does in every Bref base: like
+// COPY, which leaves an existing destination's metadata alone, it writes
+// the prefix and its ancestors as plain 0755 root directories whatever the
+// source image says of them.
+func WithExistingPrefix() Option {
+	return func(o *options) error {
+		o.existingPrefix = true
 		return nil
 	}
 }

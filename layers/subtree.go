@@ -65,6 +65,13 @@ func Subtree(ctx context.Context, img v1.Image, prefix string, opts ...Option) (
 	if err != nil {
 		return nil, nil, err
 	}
+	if o.existingPrefix {
+		for _, e := range all {
+			if e.path == prefix || within(prefix, e.path) {
+				e.typ, e.mode, e.uid, e.gid, e.linkname, e.data = tar.TypeDir, 0o755, 0, 0, "", nil
+			}
+		}
+	}
 
 	w, err := newLayerWriter(o)
 	if err != nil {
