@@ -42,6 +42,16 @@ const TmpMessage = "/tmp is empty at every cold start on Lambda; this file will 
 
 type options struct {
 	tempDir string
+	cache   *layers.Cache
+}
+
+// WithCache keeps and reuses the app layers in c: a layer whose files did
+// not change is not compressed again.
+func WithCache(c *layers.Cache) Option {
+	return func(o *options) error {
+		o.cache = c
+		return nil
+	}
 }
 
 // Option configures Build.
@@ -204,7 +214,7 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 		if step.Image != "" {
 			added, err = res.imageStep(ctx, src, plan, step, *platform, lopts)
 		} else {
-			added, err = res.dirStep(ctx, step, lopts)
+			added, err = res.dirStep(ctx, step, lopts, o)
 			for _, a := range added {
 				appEntries = append(appEntries, a.entries...)
 			}
@@ -360,21 +370,46 @@ func (r *Result) imageStep(ctx context.Context, src Source, plan Plan, step Step
 	return []added{{layer: sub, entries: sub.Entries(), createdBy: step.CreatedBy, origin: Origin{Kind: "image", Name: step.Name}}}, nil
 }
 
-func (r *Result) dirStep(ctx context.Context, step Step, lopts []layers.Option) ([]added, error) {
+func (r *Result) dirStep(ctx context.Context, step Step, lopts []layers.Option, o options) ([]added, error) {
 	opts := append(append([]layers.Option(nil), lopts...), layers.WithIgnorePatterns(step.Ignore))
-	l, err := layers.FromDir(ctx, step.Dir, step.Dest, opts...)
+	if o.cache != nil {
+		opts = append(opts, layers.WithCache(o.cache))
+	}
+	ls, err := layers.FromDirSplit(ctx, step.Dir, step.Dest, step.Split, opts...)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ENOSPC) {
 			return nil, err
 		}
 		return nil, &InputError{Err: err}
 	}
-	r.closers = append(r.closers, l.Close)
-	for _, s := range l.Skipped() {
-		r.Findings = append(r.Findings, Finding{ID: FindingSkipped, Severity: Warning, Path: path.Join(step.Dir, s.Path),
-			Message: "left out of the image: " + s.Reason})
+	var out []added
+	for i, l := range ls {
+		r.closers = append(r.closers, l.Close)
+		for _, s := range l.Skipped() {
+			r.Findings = append(r.Findings, Finding{ID: FindingSkipped, Severity: Warning, Path: path.Join(step.Dir, s.Path),
+				Message: "left out of the image: " + s.Reason})
+		}
+		by, name := step.CreatedBy, step.Name
+		if i < len(ls)-1 {
+			// The split layers come first, in the order of step.Split, less those the app lacks.
+			split := splitOf(l, step)
+			by, name = fmt.Sprintf("%s # %s/ (a layer of its own)", step.CreatedBy, split), step.Name+" "+split+"/"
+		}
+		out = append(out, added{layer: l, entries: l.Entries(), createdBy: by, origin: Origin{Kind: "dir", Name: name}})
 	}
-	return []added{{layer: l, entries: l.Entries(), createdBy: step.CreatedBy, origin: Origin{Kind: "dir", Name: step.Name}}}, nil
+	return out, nil
+}
+
+// splitOf names the split directory a layer of FromDirSplit holds.
+func splitOf(l *layers.Layer, step Step) string {
+	for _, e := range l.Entries() {
+		for _, sp := range step.Split {
+			if under(e.Path, path.Join(step.Dest, sp)) {
+				return sp
+			}
+		}
+	}
+	return "?"
 }
 
 // pull reads ref for platform: by the digest brefimg.lock pins it to, or by

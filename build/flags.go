@@ -46,7 +46,15 @@ type Flags struct {
 	Locked bool
 	// NoLock ignores brefimg.lock (brefimg lock itself resolves afresh).
 	NoLock bool
+	// Split names app directories that get a layer of their own, before the
+	// rest; nil means DefaultSplit, and "none" no split.
+	Split []string
 }
+
+// DefaultSplit is the app directory that gets a layer of its own unless
+// --split says otherwise: Composer's vendor/, which changes far less often
+// than the app's own code.
+var DefaultSplit = []string{"vendor"}
 
 // ConfigFile is the optional brefimg.yaml in the app dir whose keys are
 // flag names; like brefimg.lock, it is never copied into the image.
@@ -161,7 +169,14 @@ func NewPlan(f Flags) (Plan, error) {
 		return Plan{}, inputf("--locked: %s was made for Bref %d and PHP %s, this build is Bref %d and PHP %s: run brefimg lock --update with these flags",
 			lockfile.Name, l.Bref, l.PHP, f.Line, php)
 	}
-	plan.Steps = append(plan.Steps, Step{Dir: dir, Name: "app", Dest: AppDest, Ignore: ignore, CreatedBy: "COPY . " + AppDest})
+	split := f.Split
+	if split == nil {
+		split = DefaultSplit
+	}
+	if slices.Contains(split, "none") {
+		split = nil
+	}
+	plan.Steps = append(plan.Steps, Step{Dir: dir, Name: "app", Dest: AppDest, Ignore: ignore, Split: split, CreatedBy: "COPY . " + AppDest})
 
 	handler := f.Cmd
 	if handler == "" {

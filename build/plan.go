@@ -128,6 +128,9 @@ type Step struct {
 	Dest string
 	// Ignore holds .dockerignore patterns applied to Dir.
 	Ignore []string
+	// Split names directories of Dir (e.g. "vendor") that a StepLayer puts
+	// in layers of their own, before the rest: the file tree is the same.
+	Split []string
 	// CreatedBy is the history text of the step, e.g. "COPY . /var/task".
 	CreatedBy string
 

@@ -3,8 +3,11 @@ package layers
 import (
 	"archive/tar"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"os"
 	"path"
@@ -54,6 +57,26 @@ func ReadIgnoreFile(dir string) ([]string, error) {
 // Any file or directory that cannot be read is an error naming it. ctx is
 // checked between files. On error no file is left behind.
 func FromDir(ctx context.Context, dir, dest string, opts ...Option) (*Layer, error) {
+	ls, err := FromDirSplit(ctx, dir, dest, nil, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
+}
+
+// FromDirSplit is FromDir making several layers whose union is the one
+// FromDir makes: first one layer per directory of splits (relative,
+// slash-separated, e.g. "vendor"; a directory the app lacks, or ignores,
+// gets no layer), then one layer with the rest. Each holds the explicit
+// parents of its entries. A dependency directory that rarely changes thus
+// gets a layer of its own, which registries and caches keep while the rest
+// of the app changes. A path in several splits goes to the first. Skipped
+// files are reported by the last layer.
+//
+// With [WithCache], a layer whose entries and contents are those of a
+// cached one is not written again: the cached blob is used, after its
+// digest is checked.
+func FromDirSplit(ctx context.Context, dir, dest string, splits []string, opts ...Option) ([]*Layer, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, err
@@ -62,28 +85,134 @@ func FromDir(ctx context.Context, dir, dest string, opts ...Option) (*Layer, err
 		return nil, fmt.Errorf("layer destination %q is not absolute: use an image path such as \"/var/task\"", dest)
 	}
 	dest = path.Clean(dest)
+	clean := make([]string, 0, len(splits))
+	for _, sp := range splits {
+		c := path.Clean(strings.TrimPrefix(filepath.ToSlash(sp), "/"))
+		if c == "." || strings.HasPrefix(c, "../") || c == ".." {
+			return nil, fmt.Errorf("layer split %q is not a directory inside the app: name one such as \"vendor\"", sp)
+		}
+		clean = append(clean, c)
+	}
 	root, err := appRoot(dir)
 	if err != nil {
 		return nil, err
 	}
+	d := &dirWalker{ctx: ctx, dir: dir, root: root, dest: dest, written: map[string]bool{".": true}}
+	if o.matcher != nil {
+		d.ignore = &ignorer{pm: o.matcher}
+	}
+	d.writeDestParents()
+	if err := filepath.WalkDir(root, d.visit); err != nil {
+		return nil, err
+	}
+	groups := splitItems(d.items, clean)
+	out := make([]*Layer, 0, len(groups))
+	for i, g := range groups {
+		var skipped []Skipped
+		if i == len(groups)-1 {
+			skipped = d.skipped
+		}
+		l, err := writeItems(ctx, d, g, skipped, o)
+		if err != nil {
+			for _, done := range out {
+				done.Close()
+			}
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
 
+// splitItems partitions items (in walk order, parents first) into one
+// group per split that holds something, then the rest; every group starts
+// with the destination's parents and keeps the directories above its split.
+func splitItems(items []item, splits []string) [][]item {
+	in := func(rel, dir string) bool { return rel == dir || strings.HasPrefix(rel, dir+"/") }
+	owner := func(rel string) int {
+		for i, sp := range splits {
+			if in(rel, sp) {
+				return i
+			}
+		}
+		return -1
+	}
+	var groups [][]item
+	for i, sp := range splits {
+		var g []item
+		has := false
+		for _, it := range items {
+			switch {
+			case it.rel == "":
+				g = append(g, it)
+			case owner(it.rel) == i:
+				g = append(g, it)
+				has = true
+			case it.hdr.Typeflag == tar.TypeDir && strings.HasPrefix(sp, it.rel+"/"):
+				g = append(g, it)
+			}
+		}
+		if has {
+			groups = append(groups, g)
+		}
+	}
+	var rest []item
+	for _, it := range items {
+		if it.rel == "" || owner(it.rel) < 0 {
+			rest = append(rest, it)
+		}
+	}
+	return append(groups, rest)
+}
+
+// item is an entry found by the walk, written later.
+type item struct {
+	hdr  *tar.Header
+	rel  string      // relative to the app dir, slash-separated; "" for the destination's parents
+	path string      // the file to read, for regular files
+	info fs.FileInfo // its stat at walk time, for regular files
+}
+
+// writeItems writes one layer of items, or takes it from the cache.
+func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipped, o *options) (*Layer, error) {
+	var sums map[string]string
+	if o.cache != nil {
+		sums = o.cache.knownSums(d.root, items)
+		if sums != nil {
+			if l := o.cache.lookup(layerKey(items, sums, o), items, o); l != nil {
+				l.skipped = skipped
+				return l, nil
+			}
+		}
+	}
 	w, err := newLayerWriter(o)
 	if err != nil {
 		return nil, err
 	}
-	d := &dirWalker{ctx: ctx, dir: dir, root: root, dest: dest, w: w, written: map[string]bool{".": true}}
-	if o.matcher != nil {
-		d.ignore = &ignorer{pm: o.matcher}
+	fresh := map[string]string{}
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			w.abort()
+			return nil, err
+		}
+		if it.path == "" {
+			err = w.add(it.hdr, nil)
+		} else {
+			err = d.addFile(w, it, fresh)
+		}
+		if err != nil {
+			w.abort()
+			return nil, err
+		}
 	}
-	if err := d.writeDestParents(); err != nil {
-		w.abort()
-		return nil, err
+	w.skipped = skipped
+	l, err := w.finish()
+	if err != nil || o.cache == nil {
+		return l, err
 	}
-	if err := filepath.WalkDir(root, d.visit); err != nil {
-		w.abort()
-		return nil, err
-	}
-	return w.finish()
+	o.cache.remember(d.root, items, fresh)
+	o.cache.store(layerKey(items, fresh, o), l)
+	return l, nil
 }
 
 // appRoot checks that dir is a readable directory and returns the path to
@@ -113,29 +242,26 @@ func appRoot(dir string) (string, error) {
 }
 
 type dirWalker struct {
-	ctx    context.Context
-	dir    string // as given, for messages
-	root   string // what is walked
-	dest   string
-	w      *layerWriter
-	ignore *ignorer
+	ctx     context.Context
+	dir     string // as given, for messages
+	root    string // what is walked
+	dest    string
+	items   []item
+	skipped []Skipped
+	ignore  *ignorer
 	// written holds the directories (relative, slash-separated) already
 	// written, so that the parents of a re-included file can be added.
 	written map[string]bool
 }
 
-func (d *dirWalker) writeDestParents() error {
+func (d *dirWalker) writeDestParents() {
 	if d.dest == "/" {
-		return nil
+		return
 	}
 	parts := strings.Split(strings.TrimPrefix(d.dest, "/"), "/")
 	for i := range parts {
-		p := "/" + strings.Join(parts[:i+1], "/")
-		if err := d.w.add(dirHeader(p, 0o755, 0, 0), nil); err != nil {
-			return err
-		}
+		d.items = append(d.items, item{hdr: dirHeader("/"+strings.Join(parts[:i+1], "/"), 0o755, 0, 0)})
 	}
-	return nil
 }
 
 // imagePathOf returns the image path of rel, a slash-separated path
@@ -188,78 +314,92 @@ func (d *dirWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 	mode := info.Mode()
 	switch {
 	case mode.IsDir():
-		if err := d.addParents(rel); err != nil {
-			return err
-		}
+		d.addParents(rel)
 		d.written[rel] = true
-		return d.w.add(dirHeader(d.imagePathOf(rel), 0o755, 0, 0), nil)
+		d.items = append(d.items, item{hdr: dirHeader(d.imagePathOf(rel), 0o755, 0, 0), rel: rel})
+		return nil
 	case mode.IsRegular():
-		if err := d.addParents(rel); err != nil {
-			return err
+		d.addParents(rel)
+		fileMode := int64(0o644)
+		if mode.Perm()&0o100 != 0 {
+			fileMode = 0o755
 		}
-		return d.addFile(p, rel)
+		d.items = append(d.items, item{rel: rel, path: p, info: info, hdr: &tar.Header{
+			Typeflag: tar.TypeReg,
+			Name:     tarName(d.imagePathOf(rel), false),
+			Mode:     fileMode,
+			Size:     info.Size(),
+		}})
+		return nil
 	case mode&fs.ModeSymlink != 0:
 		target, err := os.Readlink(p)
 		if err != nil {
 			return readError("symbolic link", d.display(rel), err, "a+r")
 		}
-		if err := d.addParents(rel); err != nil {
-			return err
-		}
-		return d.w.add(&tar.Header{
+		d.addParents(rel)
+		d.items = append(d.items, item{rel: rel, hdr: &tar.Header{
 			Typeflag: tar.TypeSymlink,
 			Name:     tarName(d.imagePathOf(rel), false),
 			Linkname: target,
 			Mode:     0o777,
-		}, nil)
+		}})
+		return nil
 	}
-	d.w.skipped = append(d.w.skipped, Skipped{Path: rel, Reason: skipReason(mode)})
+	d.skipped = append(d.skipped, Skipped{Path: rel, Reason: skipReason(mode)})
 	return nil
 }
 
 // addParents writes the directories above rel that were not written because
 // ignore patterns excluded them, top-down.
-func (d *dirWalker) addParents(rel string) error {
+func (d *dirWalker) addParents(rel string) {
 	var missing []string
 	for p := path.Dir(rel); !d.written[p]; p = path.Dir(p) {
 		missing = append(missing, p)
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		if err := d.w.add(dirHeader(d.imagePathOf(missing[i]), 0o755, 0, 0), nil); err != nil {
-			return err
-		}
+		d.items = append(d.items, item{hdr: dirHeader(d.imagePathOf(missing[i]), 0o755, 0, 0), rel: missing[i]})
 		d.written[missing[i]] = true
 	}
-	return nil
 }
 
-func (d *dirWalker) addFile(p, rel string) error {
-	f, err := os.Open(p)
+// addFile writes a regular file found by the walk, hashing its content into
+// sums (by relative path) for the cache. A file that is no longer the one
+// the walk saw (another type, another size) fails the layer, naming it.
+func (d *dirWalker) addFile(w *layerWriter, it item, sums map[string]string) error {
+	f, err := os.Open(it.path)
 	if err != nil {
-		return readError("file", d.display(rel), err, "a+r")
+		return readError("file", d.display(it.rel), err, "a+r")
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return readError("file", d.display(rel), err, "a+r")
+		return readError("file", d.display(it.rel), err, "a+r")
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("reading app file %q: it changed while being read: build again", d.display(rel))
+		return fmt.Errorf("reading app file %q: it changed while being read: build again", d.display(it.rel))
 	}
-	mode := int64(0o644)
-	if info.Mode().Perm()&0o100 != 0 {
-		mode = 0o755
-	}
-	err = d.w.add(&tar.Header{
-		Typeflag: tar.TypeReg,
-		Name:     tarName(d.imagePathOf(rel), false),
-		Mode:     mode,
-		Size:     info.Size(),
-	}, f)
+	h := sha256.New()
+	err = w.add(it.hdr, &teeFile{File: f, h: h})
 	if ce := (*contentError)(nil); errors.As(err, &ce) {
-		return readError("file", d.display(rel), ce.err, "a+r")
+		return readError("file", d.display(it.rel), ce.err, "a+r")
+	}
+	if err == nil {
+		sums[it.rel] = hex.EncodeToString(h.Sum(nil))
 	}
 	return err
+}
+
+// teeFile hashes what is read from a file; it stays an *os.File for add's
+// check that the file did not grow.
+type teeFile struct {
+	*os.File
+	h hash.Hash
+}
+
+func (t *teeFile) Read(p []byte) (int, error) {
+	n, err := t.File.Read(p)
+	t.h.Write(p[:n])
+	return n, err
 }
 
 func dirHeader(p string, mode int64, uid, gid int) *tar.Header {

@@ -12,9 +12,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/klauspost/pgzip"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -79,6 +82,15 @@ type Skipped struct {
 	Reason string
 }
 
+// The compression every layer this package writes uses; part of the digest
+// contract: changing any of them changes every digest.
+const (
+	// GzipLevel is the deflate level (klauspost/pgzip, as gzip's default).
+	GzipLevel = 6
+	// GzipBlockSize is the size of the blocks compressed in parallel.
+	GzipBlockSize = 1 << 20
+)
+
 // Layer is a layer made by this package. It implements [v1.Layer] and is
 // backed by a gzip file written exactly once, whose digest and diffID were
 // computed while it was written. Call [Layer.Close] when the layer is no
@@ -94,6 +106,7 @@ type Layer struct {
 
 	mu     sync.Mutex
 	closed bool
+	cached bool // the file belongs to a Cache: Close leaves it
 }
 
 var _ v1.Layer = (*Layer)(nil)
@@ -165,6 +178,9 @@ func (l *Layer) Close() error {
 		return nil
 	}
 	l.closed = true
+	if l.cached {
+		return nil
+	}
 	if err := os.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing layer file: %w", err)
 	}
@@ -176,7 +192,7 @@ func (l *Layer) Close() error {
 type layerWriter struct {
 	f      *os.File
 	buf    *bufio.Writer
-	gz     *gzip.Writer
+	gz     *pgzip.Writer
 	tw     *tar.Writer
 	digest hash.Hash
 	diffID hash.Hash
@@ -210,9 +226,15 @@ func newLayerWriter(o *options) (*layerWriter, error) {
 		epoch:     o.epoch,
 		mediaType: o.mediaType,
 	}
-	// Pinned: the level is part of the digest contract (see the package doc).
+	// Pinned: the compressor, its level and its block size are part of the
+	// digest contract (see the package doc). Blocks of GzipBlockSize bytes
+	// are compressed in parallel, each with the previous block's tail as
+	// its dictionary, so the output does not depend on how many run at once.
 	// The gzip header is left empty: no name, no comment, zero ModTime.
-	gz, err := gzip.NewWriterLevel(io.MultiWriter(w.buf, w.digest, &w.size), gzip.DefaultCompression)
+	gz, err := pgzip.NewWriterLevel(io.MultiWriter(w.buf, w.digest, &w.size), GzipLevel)
+	if err == nil {
+		err = gz.SetConcurrency(GzipBlockSize, max(2, runtime.GOMAXPROCS(0)))
+	}
 	if err != nil {
 		w.abort()
 		return nil, fmt.Errorf("starting gzip: %w", err)
@@ -272,7 +294,7 @@ func (w *layerWriter) add(hdr *tar.Header, content io.Reader) error {
 		if n != hdr.Size {
 			return &contentError{err: fmt.Errorf("it shrank while being read (%d of %d bytes)", n, hdr.Size)}
 		}
-		if f, ok := content.(*os.File); ok {
+		if f, ok := content.(fileReader); ok {
 			var one [1]byte
 			if k, _ := f.Read(one[:]); k > 0 {
 				return &contentError{err: fmt.Errorf("it grew while being read (more than %d bytes): build again once nothing writes to it", hdr.Size)}
@@ -281,6 +303,13 @@ func (w *layerWriter) add(hdr *tar.Header, content io.Reader) error {
 	}
 	w.entries = append(w.entries, entryFromHeader(hdr))
 	return nil
+}
+
+// fileReader is content read from a file, which add checks did not grow:
+// an *os.File, or a wrapper that says it reads one.
+type fileReader interface {
+	io.Reader
+	Stat() (os.FileInfo, error)
 }
 
 // finish completes the layer and returns it.

@@ -22,6 +22,7 @@ type options struct {
 	capture   []string
 
 	existingPrefix bool
+	cache          *Cache
 }
 
 func makeOptions(opts []Option) (*options, error) {

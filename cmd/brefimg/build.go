@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +19,7 @@ import (
 	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/dockerfile"
 	"github.com/brefimg/brefimg/extensions"
+	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/registry"
 	"github.com/brefimg/brefimg/registry/ecr"
@@ -60,6 +62,8 @@ type buildOptions struct {
 	strict       bool
 	timeout      time.Duration
 	file         string
+	cacheDir     string
+	noCache      bool
 	buildArgs    []string
 	target       string
 	skip         []string
@@ -86,6 +90,12 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	fs.StringArrayVar(&o.buildArgs, "build-arg", nil, "set a Dockerfile ARG: NAME=VALUE (repeatable)")
 	fs.StringVar(&o.target, "target", "", "build this stage of the Dockerfile (default: the last)")
 	group(fs, "Dockerfile", "file", "build-arg", "target")
+	if !lock {
+		fs.StringArrayVar(&o.flags.Split, "split", nil, "app directory that gets a layer of its own, before the rest (repeatable; default vendor; none for one app layer)")
+		fs.StringVar(&o.cacheDir, "cache-dir", "", "keep compressed app layers here between builds (default $XDG_CACHE_HOME/brefimg)")
+		fs.BoolVar(&o.noCache, "no-cache", false, "compress every app layer again")
+		group(fs, "Speed", "split", "cache-dir", "no-cache")
+	}
 	if !lock {
 		fs.StringArrayVarP(&o.tags, "tag", "t", nil, "push to this reference (repeatable)")
 		fs.StringArrayVarP(&o.outputs, "output", "o", nil, "also write oci:DIR (OCI layout) or tar:FILE (docker load tarball) (repeatable)")
@@ -198,6 +208,23 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 	fmt.Fprintf(w, "  CMD %q\n", plan.Config.Cmd)
 	fmt.Fprintln(w, "Nothing was built (--dry-run).")
 	return exitOK
+}
+
+// cache opens the layer cache the flags ask for; nil with --no-cache, or
+// when the user has no cache directory.
+func (o *buildOptions) cache() (*layers.Cache, error) {
+	if o.noCache {
+		return nil, nil
+	}
+	dir := o.cacheDir
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, nil
+		}
+		dir = filepath.Join(base, "brefimg")
+	}
+	return layers.OpenCache(dir, 0)
 }
 
 // runtime is the Bref runtime the flags name; "" for Dockerfile builds,
@@ -365,6 +392,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fail(stderr, err)
 	}
 	appFindings = append(planFindings, appFindings...)
+	cache, err := o.cache()
+	if err != nil {
+		return usageError(stderr, "build", err)
+	}
+	var bopts []build.Option
+	if cache != nil {
+		defer cache.Close()
+		bopts = append(bopts, build.WithCache(cache))
+	}
 	targets := make([]name.Reference, 0, len(o.tags))
 	for _, t := range o.tags {
 		ref, err := client.Target(t)
@@ -385,7 +421,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		outputs = append(outputs, out)
 	}
 
-	res, err := build.Build(ctx, client, plan)
+	res, err := build.Build(ctx, client, plan, bopts...)
 	if err != nil {
 		rep.wait()
 		return fail(stderr, err)

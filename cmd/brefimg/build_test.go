@@ -95,8 +95,8 @@ func TestBuildSeedDockerfile(t *testing.T) {
 				}
 			}
 		}
-		if n := reg.BlobUploads(); n != 2 {
-			t.Errorf("%d blob uploads, want 2 (the app layer and the config)", n)
+		if n := reg.BlobUploads(); n != 3 {
+			t.Errorf("%d blob uploads, want 3 (the vendor/ layer, the rest of the app and the config)", n)
 		}
 	})
 
@@ -183,8 +183,8 @@ func TestBuildSeedDockerfile(t *testing.T) {
 			}
 			wantLayers = append(wantLayers, layerDigests(t, ext)...)
 		}
-		if len(got) != len(wantLayers)+1 {
-			t.Fatalf("%d layers, want base + extensions + app = %d", len(got), len(wantLayers)+1)
+		if len(got) != len(wantLayers)+2 {
+			t.Fatalf("%d layers, want base + extensions + vendor/ + app = %d", len(got), len(wantLayers)+2)
 		}
 		for i, d := range wantLayers {
 			if got[i] != d {
@@ -230,7 +230,7 @@ func TestBuildSeedDockerfile(t *testing.T) {
 			t.Errorf("platform %s/%s", cf.OS, cf.Architecture)
 		}
 		added := cf.History[len(bcf.History):]
-		if len(added) != 3 || added[2].CreatedBy != "COPY . /var/task" || !strings.Contains(added[0].CreatedBy, "extra-redis-php-80:0.10") {
+		if len(added) != 4 || added[3].CreatedBy != "COPY . /var/task" || !strings.Contains(added[2].CreatedBy, "vendor/") || !strings.Contains(added[0].CreatedBy, "extra-redis-php-80:0.10") {
 			t.Errorf("added history %+v, want one entry per added layer", added)
 		}
 		bd, _ := base.Digest()
@@ -328,7 +328,7 @@ func TestOutputsAgree(t *testing.T) {
 	rd, _ := redis.Digest()
 	if md.Digest != want.String() || len(md.References) != 1 || md.Platform != "linux/amd64" ||
 		len(md.Inputs) != 1 || md.Inputs[0].Digest != rd || md.Base.Digest.String() == "" ||
-		len(md.Layers) == 0 || md.Layers[len(md.Layers)-1].Kind != "dir" || !md.Layers[len(md.Layers)-2].Reused {
+		len(md.Layers) < 3 || md.Layers[len(md.Layers)-1].Kind != "dir" || md.Layers[len(md.Layers)-2].Name != "app vendor/" || !md.Layers[len(md.Layers)-3].Reused {
 		t.Errorf("metadata %s", b)
 	}
 	entries, _ := os.ReadDir(dir)

@@ -23,7 +23,15 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	// Keep the layer cache of the builds under test out of the user's.
+	cache, err := os.MkdirTemp("", "brefimg-test-cache-*")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", cache)
+	code := m.Run()
+	os.RemoveAll(cache)
+	os.Exit(code)
 }
 
 // golden compares got with testdata/golden/cli/name, or rewrites it with -update-golden.

@@ -1,0 +1,333 @@
+package layers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// DefaultCacheSize bounds a cache's layers; the least recently used go first.
+const DefaultCacheSize = 2 << 30
+
+// cacheFormat names what a cached layer's bytes depend on besides its
+// entries: the layer format and the compressor (see GzipLevel).
+var cacheFormat = fmt.Sprintf("brefimg-layer-1 pgzip-1.3.0 level %d block %d %s", GzipLevel, GzipBlockSize, runtime.Version())
+
+// racyWindow: a file changed this close to when its content was hashed
+// might have changed again within the same timestamp; it is hashed again.
+const racyWindow = 2 * time.Second
+
+// Cache keeps compressed layers between builds, keyed by everything their
+// bytes depend on (entries, contents, format), so a layer whose inputs did
+// not change is not compressed again. It also remembers each file's content
+// hash with the file's size, mtime, ctime, inode and device: a file whose
+// stat did not change is not read again. A content change always changes the
+// ctime, which no tool can set back, so the cache never serves a stale
+// layer; files changed within racyWindow of being hashed are hashed again.
+// A cached blob is checked against its digest before use; a corrupt one is
+// removed and rebuilt. Safe for concurrent builds: every file is written
+// under a temporary name and renamed.
+type Cache struct {
+	dir     string
+	maxSize int64
+
+	mu    sync.Mutex
+	stats map[string]*statFile // by app root
+	hits  int
+}
+
+// OpenCache opens (creating it if needed) the cache in dir. maxSize bounds
+// its layers in bytes (0 means DefaultCacheSize).
+func OpenCache(dir string, maxSize int64) (*Cache, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultCacheSize
+	}
+	for _, sub := range []string{"layers", "stat", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("opening layer cache %s: %w: choose another --cache-dir, or --no-cache", dir, err)
+		}
+	}
+	return &Cache{dir: dir, maxSize: maxSize, stats: map[string]*statFile{}}, nil
+}
+
+// WithCache reuses and keeps the layers FromDir and FromDirSplit make in c.
+func WithCache(c *Cache) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("cache must not be nil")
+		}
+		o.cache = c
+		o.tempDir = filepath.Join(c.dir, "tmp")
+		return nil
+	}
+}
+
+// Hits returns how many layers were taken from the cache.
+func (c *Cache) Hits() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits
+}
+
+// statFile is the remembered stat and content hash of an app's files.
+type statFile struct {
+	SavedAt int64                `json:"savedAt"` // unix ns
+	Files   map[string]statEntry `json:"files"`   // by relative path
+	dirty   bool
+}
+
+type statEntry struct {
+	Size  int64  `json:"size"`
+	Mtime int64  `json:"mtime"`
+	Ctime int64  `json:"ctime"`
+	Ino   uint64 `json:"ino"`
+	Dev   uint64 `json:"dev"`
+	Sum   string `json:"sum"`
+}
+
+func (c *Cache) statPath(root string) string {
+	h := sha256.Sum256([]byte(root))
+	return filepath.Join(c.dir, "stat", hex.EncodeToString(h[:16])+".json")
+}
+
+// statsFor loads the remembered stats of an app root (c.mu held).
+func (c *Cache) statsFor(root string) *statFile {
+	if sf := c.stats[root]; sf != nil {
+		return sf
+	}
+	sf := &statFile{Files: map[string]statEntry{}}
+	if b, err := os.ReadFile(c.statPath(root)); err == nil {
+		var loaded statFile
+		if json.Unmarshal(b, &loaded) == nil && loaded.Files != nil {
+			sf.SavedAt, sf.Files = loaded.SavedAt, loaded.Files
+		}
+	}
+	c.stats[root] = sf
+	return sf
+}
+
+// knownSums returns the content hash of every regular file of items when
+// each is remembered with the same stat and is not racy; nil otherwise.
+func (c *Cache) knownSums(root string, items []item) map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sf := c.statsFor(root)
+	sums := map[string]string{}
+	for _, it := range items {
+		if it.path == "" {
+			continue
+		}
+		e, ok := sf.Files[it.rel]
+		st := statOf(it.info)
+		if !ok || e.Sum == "" || e.Size != st.Size || e.Mtime != st.Mtime || e.Ctime != st.Ctime || e.Ino != st.Ino || e.Dev != st.Dev ||
+			st.Ctime == 0 || st.Ctime > sf.SavedAt-int64(racyWindow) || st.Mtime > sf.SavedAt-int64(racyWindow) {
+			return nil
+		}
+		sums[it.rel] = e.Sum
+	}
+	return sums
+}
+
+// remember records the content hashes computed while writing items.
+func (c *Cache) remember(root string, items []item, sums map[string]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sf := c.statsFor(root)
+	for _, it := range items {
+		if sum, ok := sums[it.rel]; ok && it.path != "" {
+			e := statOf(it.info)
+			e.Sum = sum
+			sf.Files[it.rel] = e
+			sf.dirty = true
+		}
+	}
+}
+
+// layerKey is the cache key of a layer: a hash of its format, options,
+// entries and contents.
+func layerKey(items []item, sums map[string]string, o *options) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%d\n", cacheFormat, o.mediaType, o.epoch.Unix())
+	for _, it := range items {
+		hd := it.hdr
+		fmt.Fprintf(h, "%c %q %o %d %d %d %q %s\n", hd.Typeflag, hd.Name, hd.Mode, hd.Size, hd.Uid, hd.Gid, hd.Linkname, sums[it.rel])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type cacheMeta struct {
+	Digest string `json:"digest"`
+	DiffID string `json:"diffID"`
+	Size   int64  `json:"size"`
+}
+
+func (c *Cache) blobPath(key string) string { return filepath.Join(c.dir, "layers", key+".tar.gz") }
+func (c *Cache) metaPath(key string) string { return filepath.Join(c.dir, "layers", key+".json") }
+
+// lookup returns the cached layer for key, checked against its digest, or
+// nil. A corrupt entry is removed.
+func (c *Cache) lookup(key string, items []item, o *options) *Layer {
+	b, err := os.ReadFile(c.metaPath(key))
+	if err != nil {
+		return nil
+	}
+	var m cacheMeta
+	if json.Unmarshal(b, &m) != nil {
+		c.drop(key)
+		return nil
+	}
+	digest, err1 := v1.NewHash(m.Digest)
+	diffID, err2 := v1.NewHash(m.DiffID)
+	if err1 != nil || err2 != nil || !c.verify(c.blobPath(key), digest, m.Size) {
+		c.drop(key)
+		return nil
+	}
+	now := time.Now()
+	os.Chtimes(c.blobPath(key), now, now) // least recently used goes first
+	c.mu.Lock()
+	c.hits++
+	c.mu.Unlock()
+	entries := make([]Entry, len(items))
+	for i, it := range items {
+		entries[i] = entryFromHeader(it.hdr)
+	}
+	return &Layer{path: c.blobPath(key), digest: digest, diffID: diffID, size: m.Size, mediaType: o.mediaType, entries: entries, cached: true}
+}
+
+// verify checks a cached blob's size and sha256.
+func (c *Cache) verify(p string, digest v1.Hash, size int64) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return err == nil && n == size && hex.EncodeToString(h.Sum(nil)) == digest.Hex
+}
+
+func (c *Cache) drop(key string) {
+	os.Remove(c.blobPath(key))
+	os.Remove(c.metaPath(key))
+}
+
+// store moves a freshly written layer into the cache; the layer then reads
+// from there and Close leaves it. Failing to cache is not an error.
+func (c *Cache) store(key string, l *Layer) {
+	meta, err := json.Marshal(cacheMeta{Digest: l.digest.String(), DiffID: l.diffID.String(), Size: l.size})
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := os.Rename(l.path, c.blobPath(key)); err != nil {
+		return
+	}
+	l.path, l.cached = c.blobPath(key), true
+	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "meta-*")
+	if err != nil {
+		return
+	}
+	_, err = tmp.Write(meta)
+	if cerr := tmp.Close(); err != nil || cerr != nil {
+		os.Remove(tmp.Name())
+		return
+	}
+	if os.Rename(tmp.Name(), c.metaPath(key)) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// Close saves what the cache learnt of the apps' files and prunes the
+// least recently used layers beyond the cache's size.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for root, sf := range c.stats {
+		if !sf.dirty {
+			continue
+		}
+		sf.SavedAt = time.Now().UnixNano()
+		b, err := json.Marshal(sf)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "stat-*")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("saving the layer cache: %w", err))
+			continue
+		}
+		_, err = tmp.Write(b)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), c.statPath(root))
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			errs = append(errs, fmt.Errorf("saving the layer cache: %w", err))
+		}
+		sf.dirty = false
+	}
+	return errors.Join(append(errs, c.prune())...)
+}
+
+// prune removes the least recently used layers beyond maxSize, and
+// temporary files older than a day (left by builds that were killed).
+func (c *Cache) prune() error {
+	dir := filepath.Join(c.dir, "layers")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("pruning the layer cache: %w", err)
+	}
+	type blob struct {
+		key  string
+		size int64
+		used time.Time
+	}
+	var blobs []blob
+	var total int64
+	for _, e := range entries {
+		key, ok := strings.CutSuffix(e.Name(), ".tar.gz")
+		if !ok {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		blobs = append(blobs, blob{key, info.Size(), info.ModTime()})
+		total += info.Size()
+	}
+	sort.Slice(blobs, func(i, j int) bool { return blobs[i].used.Before(blobs[j].used) })
+	for _, b := range blobs {
+		if total <= c.maxSize {
+			break
+		}
+		c.drop(b.key)
+		total -= b.size
+	}
+	if tmps, err := os.ReadDir(filepath.Join(c.dir, "tmp")); err == nil {
+		for _, e := range tmps {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+				os.Remove(filepath.Join(c.dir, "tmp", e.Name()))
+			}
+		}
+	}
+	return nil
+}
