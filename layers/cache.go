@@ -118,9 +118,10 @@ func (c *Cache) statsFor(root string) *statFile {
 	return sf
 }
 
-// knownSums returns the content hash of every regular file of items when
-// each is remembered with the same stat and is not racy; nil otherwise.
-func (c *Cache) knownSums(root string, items []item) map[string]string {
+// knownSums returns the remembered content hash of the regular files of
+// items whose stat did not change and is not racy, and whether the cache
+// knows this app at all (a first build gains nothing from hashing ahead).
+func (c *Cache) knownSums(root string, items []item) (map[string]string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	sf := c.statsFor(root)
@@ -133,11 +134,25 @@ func (c *Cache) knownSums(root string, items []item) map[string]string {
 		st := statOf(it.info)
 		if !ok || e.Sum == "" || e.Size != st.Size || e.Mtime != st.Mtime || e.Ctime != st.Ctime || e.Ino != st.Ino || e.Dev != st.Dev ||
 			st.Ctime == 0 || st.Ctime > sf.SavedAt-int64(racyWindow) || st.Mtime > sf.SavedAt-int64(racyWindow) {
-			return nil
+			continue
 		}
 		sums[it.rel] = e.Sum
 	}
-	return sums
+	return sums, len(sf.Files) > 0
+}
+
+// hashFile returns the sha256 of a file's content.
+func hashFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // remember records the content hashes computed while writing items.

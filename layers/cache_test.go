@@ -263,3 +263,24 @@ func TestSplit(t *testing.T) {
 }
 
 func filepathDir(p string) string { return filepath.Dir(p) }
+
+// TestCacheAfterCheckout: a fresh checkout of the same app in the same
+// place (every inode and ctime new, as in CI with a restored cache) hashes
+// the files but compresses nothing.
+func TestCacheAfterCheckout(t *testing.T) {
+	dir := appTree(t)
+	cacheDir := t.TempDir()
+	first, _ := build(t, cacheDir, dir, []string{"vendor"})
+	// Check the app out again: same path, new files.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	fresh := appTree(t)
+	if err := os.Rename(fresh, dir); err != nil {
+		t.Fatal(err)
+	}
+	again, hits := build(t, cacheDir, dir, []string{"vendor"})
+	if hits != 2 || strings.Join(again, " ") != strings.Join(first, " ") {
+		t.Errorf("%d hits, %v, want 2 and %v", hits, again, first)
+	}
+}

@@ -175,11 +175,26 @@ type item struct {
 
 // writeItems writes one layer of items, or takes it from the cache.
 func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipped, o *options) (*Layer, error) {
-	var sums map[string]string
 	if o.cache != nil {
-		sums = o.cache.knownSums(d.root, items)
-		if sums != nil {
+		// Files whose stat changed are hashed (not compressed) to look the
+		// layer up; on a first build of the app everything is, so that is
+		// left to the writing below.
+		sums, known := o.cache.knownSums(d.root, items)
+		complete := known
+		for _, it := range items {
+			if _, ok := sums[it.rel]; it.path == "" || ok || !known {
+				continue
+			}
+			sum, err := hashFile(it.path)
+			if err != nil {
+				complete = false // the write below names the file
+				break
+			}
+			sums[it.rel] = sum
+		}
+		if complete {
 			if l := o.cache.lookup(layerKey(items, sums, o), items, o); l != nil {
+				o.cache.remember(d.root, items, sums)
 				l.skipped = skipped
 				return l, nil
 			}
