@@ -105,6 +105,7 @@ type Result struct {
 
 	closers  []func() error
 	unpinned []string
+	cache    *layers.Cache
 }
 
 // Close removes the temporary files behind the added layers.
@@ -133,7 +134,7 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 	if plan.Epoch.IsZero() {
 		plan.Epoch = time.Unix(0, 0)
 	}
-	res := &Result{Platform: plan.Platform}
+	res := &Result{Platform: plan.Platform, cache: o.cache}
 	defer func() {
 		if err != nil {
 			res.Close()
@@ -325,7 +326,7 @@ func (r *Result) imageStep(ctx context.Context, src Source, plan Plan, step Step
 			reuse = false
 			break
 		}
-		entries, err := layers.List(l)
+		entries, err := r.cache.List(l)
 		if err != nil {
 			return nil, fmt.Errorf("reading layer %d of %s: %w", i+1, step.Image, err)
 		}

@@ -54,7 +54,7 @@ func OpenCache(dir string, maxSize int64) (*Cache, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultCacheSize
 	}
-	for _, sub := range []string{"layers", "stat", "tmp"} {
+	for _, sub := range []string{"layers", "lists", "stat", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("opening layer cache %s: %w: choose another --cache-dir, or --no-cache", dir, err)
 		}
@@ -345,4 +345,37 @@ func (c *Cache) prune() error {
 		}
 	}
 	return nil
+}
+
+// List is List(l) remembered by the layer's digest: the entries of a blob
+// never change, so an extension layer listed once is not downloaded again
+// just to list it. A nil cache lists l.
+func (c *Cache) List(l v1.Layer) ([]Entry, error) {
+	if c == nil {
+		return List(l)
+	}
+	d, err := l.Digest()
+	if err != nil {
+		return nil, err
+	}
+	p := filepath.Join(c.dir, "lists", d.Algorithm+"-"+d.Hex+".json")
+	if b, err := os.ReadFile(p); err == nil {
+		var es []Entry
+		if json.Unmarshal(b, &es) == nil {
+			return es, nil
+		}
+	}
+	es, err := List(l)
+	if err != nil {
+		return nil, err
+	}
+	if b, err := json.Marshal(es); err == nil {
+		if tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "list-*"); err == nil {
+			_, werr := tmp.Write(b)
+			if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), p) != nil {
+				os.Remove(tmp.Name())
+			}
+		}
+	}
+	return es, nil
 }

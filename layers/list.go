@@ -41,6 +41,11 @@ func List(l v1.Layer) ([]Entry, error) {
 		}
 		entries = append(entries, entryFromHeader(hdr))
 	}
+	// Read to the end, so that a layer read from a registry is checked
+	// against its digest before its entries are trusted (or remembered).
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
 	return entries, nil
 }
 
