@@ -22,3 +22,9 @@ lint:
 ## demo: start a local registry seeded with Bref-like images, build testdata/app with redis and gmp, push, show the result
 demo: build
 	$(GO) run ./internal/cmd/demo -brefimg $(BIN) testdata/app
+
+.PHONY: bench
+
+## bench: side-by-side benchmark of brefimg, buildah and a crane script (cold, warm, no-op; app at 1x, 4x, 10x); writes BENCHMARKS.md
+bench: build
+	GO=$(GO) scripts/bench.sh

@@ -1,0 +1,34 @@
+// Command benchreg is the fixture side of `make bench` (scripts/bench.sh),
+// the side-by-side benchmark of brefimg, buildah and a crane script.
+//
+// Subcommands:
+//
+//	benchreg serve -state DIR [-app DIR -scale N]
+//	    Starts two distribution registries on loopback ports, a source
+//	    seeded with the benchmark's Bref-like images (package
+//	    internal/benchfix) and an empty target, both with filesystem storage
+//	    under DIR; writes the app if -app is given; prints SOURCE=, TARGET=,
+//	    CONTROL=, APP= and SEED_BYTES= (bytes of the seeded blobs) lines,
+//	    then READY, and serves until SIGINT or SIGTERM.
+//	benchreg ctl -addr CONTROL reset|mark|stats
+//	    reset empties the target registry (new storage, same address) and
+//	    zeroes the counters; mark zeroes the counters; stats prints
+//	    "uploads=N upload_bytes=N source_blob_gets=N source_blob_bytes=N":
+//	    blob uploads started on the target (mounts excluded) and the bytes
+//	    sent to it, blobs downloaded from the source and their bytes.
+//	benchreg app -dir DIR -scale N
+//	    Writes the Laravel-like app at scale N into DIR and prints its size.
+//	benchreg change -dir DIR -n N
+//	    Rewrites one file of the app in DIR with variant N (0 restores it).
+//	benchreg digest REF
+//	    Prints the digest of the manifest REF names (plain HTTP on loopback).
+//	benchreg report -results FILE -env FILE [-out FILE]
+//	    Turns the measurements the script recorded into the markdown report
+//	    (BENCHMARKS.md): medians, ratios to brefimg, digests, blobs, memory,
+//	    and the goals of issue 6 met or missed.
+//
+// The registries use distribution's filesystem storage driver rather than
+// the in-memory one package internal/testregistry uses: the in-memory driver
+// grows a blob being written by copying it whole on every write, which makes
+// pushing a 70 MB layer take seconds and would dominate every figure.
+package main
