@@ -106,6 +106,7 @@ type Result struct {
 	closers  []func() error
 	unpinned []string
 	cache    *layers.Cache
+	appPaths []string // of the layers a flag build made of the app dir
 }
 
 // Close removes the temporary files behind the added layers.
@@ -248,6 +249,14 @@ func Build(ctx context.Context, src Source, plan Plan, opts ...Option) (_ *Resul
 		res.handlerFinding(plan.Handler, workdir, appEntries)
 	}
 	res.unpinnedFinding()
+	for _, e := range appEntries {
+		if rel, ok := strings.CutPrefix(e.Path, AppDest+"/"); ok {
+			if e.Type == tar.TypeDir {
+				rel += "/"
+			}
+			res.appPaths = append(res.appPaths, rel)
+		}
+	}
 
 	img, err := mutate.Append(base, adds...)
 	if err != nil {

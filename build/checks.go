@@ -18,7 +18,9 @@ import (
 // copies to /var/task, against the plan's Bref line and PHP version. rt is
 // the Bref runtime ("" for fpm). A plan that copies no app directory, or
 // whose line is unknown (a --base that is not a Bref image), is not checked.
-func CheckApp(plan Plan, rt extensions.Runtime) ([]Finding, error) {
+// res, when not nil, is the plan's build: the app is then checked as its
+// layers hold it, without listing the app dir again.
+func CheckApp(plan Plan, rt extensions.Runtime, res *Result) ([]Finding, error) {
 	line, php := plan.Line, plan.PHP
 	if line == 0 {
 		r, ok := extensions.RecognizeBase(plan.Base)
@@ -52,8 +54,12 @@ func CheckApp(plan Plan, rt extensions.Runtime) ([]Finding, error) {
 	if ignore == nil {
 		ignore = []string{}
 	}
-	fs, err := checks.Run(checks.Input{AppDir: app.Dir, Line: line, PHP: php, Runtime: rt, Arch: archOf(plan.Platform),
-		Exts: exts, Handler: plan.Handler, Env: plan.Config.Env, Ignore: ignore})
+	in := checks.Input{AppDir: app.Dir, Line: line, PHP: php, Runtime: rt, Arch: archOf(plan.Platform),
+		Exts: exts, Handler: plan.Handler, Env: plan.Config.Env, Ignore: ignore}
+	if res != nil && res.appPaths != nil {
+		in.AppPaths = res.appPaths
+	}
+	fs, err := checks.Run(in)
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}

@@ -1,7 +1,9 @@
 package layers
 
 import (
+	"bufio"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -83,8 +85,8 @@ func (c *Cache) Hits() int {
 
 // statFile is the remembered stat and content hash of an app's files.
 type statFile struct {
-	SavedAt int64                `json:"savedAt"` // unix ns
-	Files   map[string]statEntry `json:"files"`   // by relative path
+	SavedAt int64                // unix ns
+	Files   map[string]statEntry // by relative path
 	dirty   bool
 }
 
@@ -99,7 +101,7 @@ type statEntry struct {
 
 func (c *Cache) statPath(root string) string {
 	h := sha256.Sum256([]byte(root))
-	return filepath.Join(c.dir, "stat", hex.EncodeToString(h[:16])+".json")
+	return filepath.Join(c.dir, "stat", hex.EncodeToString(h[:16])+".gob")
 }
 
 // statsFor loads the remembered stats of an app root (c.mu held).
@@ -108,11 +110,12 @@ func (c *Cache) statsFor(root string) *statFile {
 		return sf
 	}
 	sf := &statFile{Files: map[string]statEntry{}}
-	if b, err := os.ReadFile(c.statPath(root)); err == nil {
+	if f, err := os.Open(c.statPath(root)); err == nil {
 		var loaded statFile
-		if json.Unmarshal(b, &loaded) == nil && loaded.Files != nil {
+		if gob.NewDecoder(bufio.NewReader(f)).Decode(&loaded) == nil && loaded.Files != nil {
 			sf.SavedAt, sf.Files = loaded.SavedAt, loaded.Files
 		}
+		f.Close()
 	}
 	c.stats[root] = sf
 	return sf
@@ -127,11 +130,11 @@ func (c *Cache) knownSums(root string, items []item) (map[string]string, bool) {
 	sf := c.statsFor(root)
 	sums := map[string]string{}
 	for _, it := range items {
-		if it.path == "" {
+		if !it.file {
 			continue
 		}
 		e, ok := sf.Files[it.rel]
-		st := statOf(it.info)
+		st := it.st
 		if !ok || e.Sum == "" || e.Size != st.Size || e.Mtime != st.Mtime || e.Ctime != st.Ctime || e.Ino != st.Ino || e.Dev != st.Dev ||
 			st.Ctime == 0 || st.Ctime > sf.SavedAt-int64(racyWindow) || st.Mtime > sf.SavedAt-int64(racyWindow) {
 			continue
@@ -161,11 +164,13 @@ func (c *Cache) remember(root string, items []item, sums map[string]string) {
 	defer c.mu.Unlock()
 	sf := c.statsFor(root)
 	for _, it := range items {
-		if sum, ok := sums[it.rel]; ok && it.path != "" {
-			e := statOf(it.info)
+		if sum, ok := sums[it.rel]; ok && it.file {
+			e := it.st
 			e.Sum = sum
-			sf.Files[it.rel] = e
-			sf.dirty = true
+			if sf.Files[it.rel] != e {
+				sf.Files[it.rel] = e
+				sf.dirty = true
+			}
 		}
 	}
 }
@@ -176,8 +181,7 @@ func layerKey(items []item, sums map[string]string, o *options) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%d\n", cacheFormat, o.mediaType, o.epoch.Unix())
 	for _, it := range items {
-		hd := it.hdr
-		fmt.Fprintf(h, "%c %q %o %d %d %d %q %s\n", hd.Typeflag, hd.Name, hd.Mode, hd.Size, hd.Uid, hd.Gid, hd.Linkname, sums[it.rel])
+		fmt.Fprintf(h, "%c %q %o %d 0 0 %q %s\n", it.typ, it.name, it.mode, it.size, it.link, sums[it.rel])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -186,6 +190,8 @@ type cacheMeta struct {
 	Digest string `json:"digest"`
 	DiffID string `json:"diffID"`
 	Size   int64  `json:"size"`
+	// Verified is the blob's stat when its digest was last checked.
+	Verified *statEntry `json:"verified,omitempty"`
 }
 
 func (c *Cache) blobPath(key string) string { return filepath.Join(c.dir, "layers", key+".tar.gz") }
@@ -205,20 +211,58 @@ func (c *Cache) lookup(key string, items []item, o *options) *Layer {
 	}
 	digest, err1 := v1.NewHash(m.Digest)
 	diffID, err2 := v1.NewHash(m.DiffID)
-	if err1 != nil || err2 != nil || !c.verify(c.blobPath(key), digest, m.Size) {
+	if err1 != nil || err2 != nil {
 		c.drop(key)
 		return nil
 	}
+	// The blob is checked against its digest in full unless it is the very
+	// file (same size, mtime, ctime, inode) checked before; then it is
+	// checked as it is read, if it is: a corrupt blob is never used.
+	info, err := os.Stat(c.blobPath(key))
+	if err != nil {
+		c.drop(key)
+		return nil
+	}
+	st := statOf(info)
+	lazy := m.Verified != nil && *m.Verified == st && st.Ctime != 0
+	if !lazy {
+		if !c.verify(c.blobPath(key), digest, m.Size) {
+			c.drop(key)
+			return nil
+		}
+		m.Verified = &st
+		c.writeMeta(key, m)
+	}
 	now := time.Now()
-	os.Chtimes(c.blobPath(key), now, now) // least recently used goes first
+	os.Chtimes(c.metaPath(key), now, now) // least recently used goes first
 	c.mu.Lock()
 	c.hits++
 	c.mu.Unlock()
 	entries := make([]Entry, len(items))
 	for i, it := range items {
-		entries[i] = entryFromHeader(it.hdr)
+		entries[i] = entryFromHeader(it.header())
 	}
-	return &Layer{path: c.blobPath(key), digest: digest, diffID: diffID, size: m.Size, mediaType: o.mediaType, entries: entries, cached: true}
+	l := &Layer{path: c.blobPath(key), digest: digest, diffID: diffID, size: m.Size, mediaType: o.mediaType, entries: entries, cached: true}
+	if lazy {
+		l.corrupt = func() { c.drop(key) }
+	}
+	return l
+}
+
+// writeMeta writes a cache entry's meta file atomically.
+func (c *Cache) writeMeta(key string, m cacheMeta) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "meta-*")
+	if err != nil {
+		return
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err != nil || cerr != nil || os.Rename(tmp.Name(), c.metaPath(key)) != nil {
+		os.Remove(tmp.Name())
+	}
 }
 
 // verify checks a cached blob's size and sha256.
@@ -241,28 +285,18 @@ func (c *Cache) drop(key string) {
 // store moves a freshly written layer into the cache; the layer then reads
 // from there and Close leaves it. Failing to cache is not an error.
 func (c *Cache) store(key string, l *Layer) {
-	meta, err := json.Marshal(cacheMeta{Digest: l.digest.String(), DiffID: l.diffID.String(), Size: l.size})
-	if err != nil {
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := os.Rename(l.path, c.blobPath(key)); err != nil {
 		return
 	}
 	l.path, l.cached = c.blobPath(key), true
-	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "meta-*")
-	if err != nil {
-		return
+	m := cacheMeta{Digest: l.digest.String(), DiffID: l.diffID.String(), Size: l.size}
+	if info, err := os.Stat(l.path); err == nil {
+		st := statOf(info) // written and hashed by this very build
+		m.Verified = &st
 	}
-	_, err = tmp.Write(meta)
-	if cerr := tmp.Close(); err != nil || cerr != nil {
-		os.Remove(tmp.Name())
-		return
-	}
-	if os.Rename(tmp.Name(), c.metaPath(key)) != nil {
-		os.Remove(tmp.Name())
-	}
+	c.writeMeta(key, m)
 }
 
 // Close saves what the cache learnt of the apps' files and prunes the
@@ -276,17 +310,16 @@ func (c *Cache) Close() error {
 			continue
 		}
 		sf.SavedAt = time.Now().UnixNano()
-		b, err := json.Marshal(sf)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
 		tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "stat-*")
 		if err != nil {
 			errs = append(errs, fmt.Errorf("saving the layer cache: %w", err))
 			continue
 		}
-		_, err = tmp.Write(b)
+		bw := bufio.NewWriter(tmp)
+		err = gob.NewEncoder(bw).Encode(sf)
+		if err == nil {
+			err = bw.Flush()
+		}
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}
@@ -326,7 +359,11 @@ func (c *Cache) prune() error {
 		if err != nil {
 			continue
 		}
-		blobs = append(blobs, blob{key, info.Size(), info.ModTime()})
+		used := info.ModTime()
+		if meta, err := os.Stat(c.metaPath(key)); err == nil {
+			used = meta.ModTime() // touched at each use
+		}
+		blobs = append(blobs, blob{key, info.Size(), used})
 		total += info.Size()
 	}
 	sort.Slice(blobs, func(i, j int) bool { return blobs[i].used.Before(blobs[j].used) })

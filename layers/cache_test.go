@@ -1,8 +1,11 @@
 package layers
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -51,19 +54,22 @@ func digests(t *testing.T, ls []*Layer) []string {
 // they are on any rebuild that comes seconds after the last.
 func ageStats(t *testing.T, cacheDir string) {
 	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(cacheDir, "stat", "*.json"))
+	matches, _ := filepath.Glob(filepath.Join(cacheDir, "stat", "*.gob"))
 	if len(matches) == 0 {
 		t.Fatal("the cache remembered no stat")
 	}
 	for _, m := range matches {
 		b, _ := os.ReadFile(m)
 		var sf statFile
-		if err := json.Unmarshal(b, &sf); err != nil {
+		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&sf); err != nil {
 			t.Fatal(err)
 		}
 		sf.SavedAt = time.Now().Add(time.Hour).UnixNano()
-		b, _ = json.Marshal(sf)
-		if err := os.WriteFile(m, b, 0o644); err != nil {
+		var out bytes.Buffer
+		if err := gob.NewEncoder(&out).Encode(sf); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(m, out.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -282,5 +288,58 @@ func TestCacheAfterCheckout(t *testing.T) {
 	again, hits := build(t, cacheDir, dir, []string{"vendor"})
 	if hits != 2 || strings.Join(again, " ") != strings.Join(first, " ") {
 		t.Errorf("%d hits, %v, want 2 and %v", hits, again, first)
+	}
+}
+
+// TestCacheBitRot: a blob that went bad without its stat changing (bit rot)
+// is caught when it is read, and its entry dropped; it is never served.
+func TestCacheBitRot(t *testing.T) {
+	dir := appTree(t)
+	cacheDir := t.TempDir()
+	build(t, cacheDir, dir, nil)
+	blobs, _ := filepath.Glob(filepath.Join(cacheDir, "layers", "*.tar.gz"))
+	if len(blobs) != 1 {
+		t.Fatalf("%d blobs", len(blobs))
+	}
+	data, _ := os.ReadFile(blobs[0])
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(blobs[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Make the meta say this very file was checked: only reading tells.
+	key := strings.TrimSuffix(filepath.Base(blobs[0]), ".tar.gz")
+	c, err := OpenCache(cacheDir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(c.metaPath(key))
+	var m cacheMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(blobs[0])
+	st := statOf(info)
+	m.Verified = &st
+	c.writeMeta(key, m)
+	ageStats(t, cacheDir)
+
+	ls, err := FromDirSplit(context.Background(), dir, "/var/task", nil, WithCache(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Hits() != 1 {
+		t.Fatalf("%d hits: the test needs the lazily checked path", c.Hits())
+	}
+	rc, err := ls[0].Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.Copy(io.Discard, rc)
+	rc.Close()
+	if err == nil || !strings.Contains(err.Error(), "does not match its digest") {
+		t.Errorf("reading a rotten blob: %v", err)
+	}
+	if _, err := os.Stat(blobs[0]); !os.IsNotExist(err) {
+		t.Error("the rotten entry was kept")
 	}
 }

@@ -148,7 +148,7 @@ func splitItems(items []item, splits []string) [][]item {
 			case owner(it.rel) == i:
 				g = append(g, it)
 				has = true
-			case it.hdr.Typeflag == tar.TypeDir && strings.HasPrefix(sp, it.rel+"/"):
+			case it.typ == tar.TypeDir && strings.HasPrefix(sp, it.rel+"/"):
 				g = append(g, it)
 			}
 		}
@@ -165,12 +165,27 @@ func splitItems(items []item, splits []string) [][]item {
 	return append(groups, rest)
 }
 
-// item is an entry found by the walk, written later.
+// item is an entry found by the walk, written later; kept small, as a big
+// app has a hundred thousand of them.
 type item struct {
-	hdr  *tar.Header
-	rel  string      // relative to the app dir, slash-separated; "" for the destination's parents
-	path string      // the file to read, for regular files
-	info fs.FileInfo // its stat at walk time, for regular files
+	typ  byte
+	mode int64
+	size int64
+	name string    // the tar name
+	link string    // a symbolic link's target
+	rel  string    // relative to the app dir, slash-separated; "" for the destination's parents
+	file bool      // a regular file, read from root/rel
+	st   statEntry // its stat at walk time, for regular files
+}
+
+// header is the tar header the item is written with.
+func (it item) header() *tar.Header {
+	return &tar.Header{Typeflag: it.typ, Name: it.name, Mode: it.mode, Size: it.size, Linkname: it.link}
+}
+
+// dirItem is a directory entry at an image path, 0755 and owned by root.
+func dirItem(p, rel string) item {
+	return item{typ: tar.TypeDir, name: tarName(p, true), mode: 0o755, rel: rel}
 }
 
 // writeItems writes one layer of items, or takes it from the cache.
@@ -182,10 +197,10 @@ func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipp
 		sums, known := o.cache.knownSums(d.root, items)
 		complete := known
 		for _, it := range items {
-			if _, ok := sums[it.rel]; it.path == "" || ok || !known {
+			if _, ok := sums[it.rel]; !it.file || ok || !known {
 				continue
 			}
-			sum, err := hashFile(it.path)
+			sum, err := hashFile(filepath.Join(d.root, filepath.FromSlash(it.rel)))
 			if err != nil {
 				complete = false // the write below names the file
 				break
@@ -210,8 +225,8 @@ func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipp
 			w.abort()
 			return nil, err
 		}
-		if it.path == "" {
-			err = w.add(it.hdr, nil)
+		if !it.file {
+			err = w.add(it.header(), nil)
 		} else {
 			err = d.addFile(w, it, fresh)
 		}
@@ -275,7 +290,7 @@ func (d *dirWalker) writeDestParents() {
 	}
 	parts := strings.Split(strings.TrimPrefix(d.dest, "/"), "/")
 	for i := range parts {
-		d.items = append(d.items, item{hdr: dirHeader("/"+strings.Join(parts[:i+1], "/"), 0o755, 0, 0)})
+		d.items = append(d.items, dirItem("/"+strings.Join(parts[:i+1], "/"), ""))
 	}
 }
 
@@ -331,7 +346,7 @@ func (d *dirWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 	case mode.IsDir():
 		d.addParents(rel)
 		d.written[rel] = true
-		d.items = append(d.items, item{hdr: dirHeader(d.imagePathOf(rel), 0o755, 0, 0), rel: rel})
+		d.items = append(d.items, dirItem(d.imagePathOf(rel), rel))
 		return nil
 	case mode.IsRegular():
 		d.addParents(rel)
@@ -339,12 +354,8 @@ func (d *dirWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 		if mode.Perm()&0o100 != 0 {
 			fileMode = 0o755
 		}
-		d.items = append(d.items, item{rel: rel, path: p, info: info, hdr: &tar.Header{
-			Typeflag: tar.TypeReg,
-			Name:     tarName(d.imagePathOf(rel), false),
-			Mode:     fileMode,
-			Size:     info.Size(),
-		}})
+		d.items = append(d.items, item{typ: tar.TypeReg, name: tarName(d.imagePathOf(rel), false), mode: fileMode,
+			size: info.Size(), rel: rel, file: true, st: statOf(info)})
 		return nil
 	case mode&fs.ModeSymlink != 0:
 		target, err := os.Readlink(p)
@@ -352,12 +363,7 @@ func (d *dirWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 			return readError("symbolic link", d.display(rel), err, "a+r")
 		}
 		d.addParents(rel)
-		d.items = append(d.items, item{rel: rel, hdr: &tar.Header{
-			Typeflag: tar.TypeSymlink,
-			Name:     tarName(d.imagePathOf(rel), false),
-			Linkname: target,
-			Mode:     0o777,
-		}})
+		d.items = append(d.items, item{typ: tar.TypeSymlink, name: tarName(d.imagePathOf(rel), false), link: target, mode: 0o777, rel: rel})
 		return nil
 	}
 	d.skipped = append(d.skipped, Skipped{Path: rel, Reason: skipReason(mode)})
@@ -372,7 +378,7 @@ func (d *dirWalker) addParents(rel string) {
 		missing = append(missing, p)
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		d.items = append(d.items, item{hdr: dirHeader(d.imagePathOf(missing[i]), 0o755, 0, 0), rel: missing[i]})
+		d.items = append(d.items, dirItem(d.imagePathOf(missing[i]), missing[i]))
 		d.written[missing[i]] = true
 	}
 }
@@ -381,7 +387,7 @@ func (d *dirWalker) addParents(rel string) {
 // sums (by relative path) for the cache. A file that is no longer the one
 // the walk saw (another type, another size) fails the layer, naming it.
 func (d *dirWalker) addFile(w *layerWriter, it item, sums map[string]string) error {
-	f, err := os.Open(it.path)
+	f, err := os.Open(filepath.Join(d.root, filepath.FromSlash(it.rel)))
 	if err != nil {
 		return readError("file", d.display(it.rel), err, "a+r")
 	}
@@ -394,7 +400,7 @@ func (d *dirWalker) addFile(w *layerWriter, it item, sums map[string]string) err
 		return fmt.Errorf("reading app file %q: it changed while being read: build again", d.display(it.rel))
 	}
 	h := sha256.New()
-	err = w.add(it.hdr, &teeFile{File: f, h: h})
+	err = w.add(it.header(), &teeFile{File: f, h: h})
 	if ce := (*contentError)(nil); errors.As(err, &ce) {
 		return readError("file", d.display(it.rel), ce.err, "a+r")
 	}

@@ -107,6 +107,9 @@ type Layer struct {
 	mu     sync.Mutex
 	closed bool
 	cached bool // the file belongs to a Cache: Close leaves it
+	// corrupt, when set, means the file is checked against the digest as
+	// it is read; a mismatch calls it (dropping the cache entry).
+	corrupt func()
 }
 
 var _ v1.Layer = (*Layer)(nil)
@@ -134,8 +137,31 @@ func (l *Layer) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading layer %s: %w", l.digest, err)
 	}
+	if l.corrupt != nil {
+		return &verifyingReader{f: f, h: sha256.New(), l: l}, nil
+	}
 	return f, nil
 }
+
+// verifyingReader checks a cached layer against its digest as it is read;
+// a mismatch fails the read at its end and drops the cache entry.
+type verifyingReader struct {
+	f *os.File
+	h hash.Hash
+	l *Layer
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.f.Read(p)
+	v.h.Write(p[:n])
+	if err == io.EOF && hex.EncodeToString(v.h.Sum(nil)) != v.l.digest.Hex {
+		v.l.corrupt()
+		return n, fmt.Errorf("reading cached layer %s: its content does not match its digest (the cache entry was removed): run the build again", v.l.digest)
+	}
+	return n, err
+}
+
+func (v *verifyingReader) Close() error { return v.f.Close() }
 
 // Uncompressed opens the layer's gzip file and decompresses it.
 func (l *Layer) Uncompressed() (io.ReadCloser, error) {

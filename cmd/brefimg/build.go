@@ -387,11 +387,6 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, plan)
 	}
-	appFindings, err := build.CheckApp(plan, extensions.Runtime(o.runtime()))
-	if err != nil {
-		return fail(stderr, err)
-	}
-	appFindings = append(planFindings, appFindings...)
 	cache, err := o.cache()
 	if err != nil {
 		return usageError(stderr, "build", err)
@@ -427,6 +422,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fail(stderr, err)
 	}
 	defer res.Close()
+	appFindings, err := build.CheckApp(plan, extensions.Runtime(o.runtime()), res)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	appFindings = append(planFindings, appFindings...)
 	rep.linef("base %s -> %s", res.Base.Ref, res.Base.Digest)
 	for _, in := range res.Inputs {
 		rep.linef("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)

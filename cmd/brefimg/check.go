@@ -50,15 +50,18 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, plan)
 	}
-	all, err := build.CheckApp(plan, extensions.Runtime(o.runtime()))
+	note := ""
+	res, err := build.Build(ctx, client, plan)
+	if err != nil {
+		note = fmt.Sprintf("image checks skipped: %v", err)
+		res = nil
+	}
+	all, err := build.CheckApp(plan, extensions.Runtime(o.runtime()), res)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	all = append(planFindings, all...)
-	note := ""
-	if res, err := build.Build(ctx, client, plan); err != nil {
-		note = fmt.Sprintf("image checks skipped: %v", err)
-	} else {
+	if res != nil {
 		imageFindings, err := build.CheckImage(res)
 		if err == nil {
 			var files []findings.Finding

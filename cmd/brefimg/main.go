@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -19,7 +20,15 @@ const (
 	exitUsage = 2 // bad usage or bad input
 )
 
+// memoryLimit keeps brefimg's heap small on big apps (GOMEMLIMIT overrides
+// it): layers are streamed, and what stays in memory is one small record per
+// file, which a tighter garbage collection keeps near its live size.
+const memoryLimit = 100 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
