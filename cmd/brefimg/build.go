@@ -455,7 +455,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		return ""
 	})
-	img := rep.track(res.Image)
+	img := rep.track(res.Image, targets)
 
 	tagStrings := make([]string, len(targets))
 	for i, t := range targets {

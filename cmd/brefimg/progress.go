@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/mattn/go-isatty"
@@ -19,9 +20,10 @@ import (
 // reporter renders a build's progress: live bars on a terminal, one plain
 // line per event otherwise (CI logs), or nothing.
 type reporter struct {
-	mode string // "bars", "plain" or "none"
-	w    io.Writer
-	bars *mpb.Progress
+	mode  string // "bars", "plain" or "none"
+	w     io.Writer
+	bars  *mpb.Progress
+	total *mpb.Bar // bytes read for uploads and outputs, of the image's total
 
 	mu       sync.Mutex
 	sizes    map[string]int64 // blob digest -> size, for event lines
@@ -106,11 +108,28 @@ func (r *reporter) event(e registry.Event) {
 
 // track wraps the layers brefimg made (not those a registry can mount) so
 // that reading them for an upload or an output moves a bar.
-func (r *reporter) track(img v1.Image) v1.Image {
+// Layers in a registry that is a target stay unwrapped: that registry may
+// mount them, and a wrapper would hide that they can be mounted. Layers
+// from another registry are streamed through brefimg anyway: they get a bar.
+func (r *reporter) track(img v1.Image, targets []name.Reference) v1.Image {
 	if r.mode != "bars" {
 		return img
 	}
-	return &trackedImage{Image: img, r: r}
+	t := &trackedImage{Image: img, r: r, targets: map[string]bool{}}
+	for _, ref := range targets {
+		t.targets[ref.Context().RegistryStr()] = true
+	}
+	if m, err := img.Manifest(); err == nil {
+		var total int64
+		for _, l := range m.Layers {
+			total += l.Size
+		}
+		t.r.total = r.bars.AddBar(total, mpb.BarPriority(1<<20),
+			mpb.PrependDecorators(decor.Name("total", decor.WC{C: decor.DindentRight | decor.DextraSpace})),
+			mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f"), decor.Name(" "),
+				decor.OnComplete(decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), "done")))
+	}
+	return t
 }
 
 func (r *reporter) bar(name string, total int64) *mpb.Bar {
@@ -121,8 +140,12 @@ func (r *reporter) bar(name string, total int64) *mpb.Bar {
 	)
 }
 
-// wait lets the bars finish drawing.
+// wait lets the bars finish drawing; the total bar ends where it got, as
+// blobs the registry had already were never read.
 func (r *reporter) wait() {
+	if r.total != nil && !r.total.Completed() {
+		r.total.SetTotal(-1, true)
+	}
 	if r.bars != nil {
 		r.bars.Wait()
 	}
@@ -153,7 +176,8 @@ func (r *reporter) summary(ref string, img v1.Image, added int) {
 
 type trackedImage struct {
 	v1.Image
-	r *reporter
+	r       *reporter
+	targets map[string]bool // registries pushed to
 }
 
 func (t *trackedImage) Layers() ([]v1.Layer, error) {
@@ -177,7 +201,7 @@ func (t *trackedImage) LayerByDigest(h v1.Hash) (v1.Layer, error) {
 }
 
 func (t *trackedImage) wrap(l v1.Layer) v1.Layer {
-	if _, mountable := l.(*remote.MountableLayer); mountable {
+	if ml, mountable := l.(*remote.MountableLayer); mountable && t.targets[ml.Reference.Context().RegistryStr()] {
 		return l // the registry may mount it: never read it just to draw a bar
 	}
 	return &trackedLayer{Layer: l, r: t.r}
@@ -199,17 +223,20 @@ func (t *trackedLayer) Compressed() (io.ReadCloser, error) {
 	label := t.r.names[d.String()]
 	t.r.mu.Unlock()
 	bar := t.r.bar(fmt.Sprintf("%s %s", short(d.String()), label), size)
-	return &barReader{ReadCloser: rc, bar: bar}, nil
+	return &barReader{ReadCloser: rc, bar: bar, total: t.r.total}, nil
 }
 
 type barReader struct {
 	io.ReadCloser
-	bar *mpb.Bar
+	bar, total *mpb.Bar
 }
 
 func (b *barReader) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.bar.IncrBy(n)
+	if b.total != nil {
+		b.total.IncrBy(n)
+	}
 	return n, err
 }
 
