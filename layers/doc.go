@@ -46,10 +46,12 @@
 //   - FromDir modes are normalised, as Lambda runs code as a non-root user:
 //     directories 0755, files 0644 or 0755 when the owner may execute them,
 //     symbolic links 0777; hard links are stored as independent files;
-//   - the compression is the standard library's compress/gzip at
-//     [gzip.DefaultCompression], with an empty gzip header (no name, zero
-//     modification time). That compressor is part of the contract: a Go
-//     release that changes compress/flate's output would change digests.
+//   - the compression is klauspost/pgzip at level [GzipLevel] in blocks of
+//     [GzipBlockSize] bytes, compressed in parallel but each with the tail
+//     of the block before as its dictionary, so the bytes do not depend on
+//     the number of CPUs; the gzip header is empty (no name, zero
+//     modification time). That compressor is part of the contract: a
+//     version that changes its output changes digests.
 //
 // Mtimes, owners, umask, inode numbers, hard-link layout and the order in
 // which files were created never change the digest.
