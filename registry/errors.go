@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -60,8 +61,10 @@ func wrap(op, s string, ref name.Reference, err error) error {
 	var terr *transport.Error
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
-	var certErr *x509.UnknownAuthorityError
+	var verifyErr *tls.CertificateVerificationError
+	var authErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &terr):
 		switch terr.StatusCode {
@@ -74,7 +77,10 @@ func wrap(op, s string, ref name.Reference, err error) error {
 		default:
 			e.Err = fmt.Errorf("%s", statusText(terr))
 		}
-	case errors.As(err, &dnsErr), errors.As(err, &certErr), errors.As(err, &hostErr):
+	case errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr), errors.As(err, &invalidErr):
+		e.input = true
+		e.Err = fmt.Errorf("registry %s has a TLS certificate brefimg does not trust (%v): install its CA (SSL_CERT_FILE), or allow it with --insecure-registry %s", e.Registry, err, e.Registry)
+	case errors.As(err, &dnsErr):
 		e.input = true
 		e.Err = fmt.Errorf("registry %s is unreachable: %v", e.Registry, err)
 	case errors.As(err, &opErr) && opErr.Op == "dial":

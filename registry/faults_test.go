@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/brefimg/brefimg/internal/faultproxy"
 	"github.com/brefimg/brefimg/internal/testregistry"
@@ -226,5 +228,42 @@ func TestCorruptBlob(t *testing.T) {
 	}
 	if proxy.Injected()[faultproxy.Corrupt] == 0 {
 		t.Error("no corruption was injected")
+	}
+}
+
+// slowLayer sends its blob slowly but steadily, as a big layer on a slow
+// link does.
+type slowLayer struct{ v1.Layer }
+
+func (s slowLayer) Compressed() (io.ReadCloser, error) {
+	rc, err := s.Layer.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	return &trickle{rc}, nil
+}
+
+type trickle struct{ io.ReadCloser }
+
+func (t *trickle) Read(p []byte) (int, error) {
+	time.Sleep(20 * time.Millisecond)
+	return t.ReadCloser.Read(p[:min(len(p), 2048)])
+}
+
+// TestSlowUploadIsNotIdle: an upload that keeps moving for longer than the
+// idle timeout succeeds; only silence fails a request.
+func TestSlowUploadIsNotIdle(t *testing.T) {
+	reg, _, c := faultyRegistry(t) // idle timeout 300 ms
+	fresh, err := random.Layer(64<<10, types.DockerLayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := mutate.AppendLayers(image(t), slowLayer{fresh}) // about 32 reads of 2 KiB: over half a second
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := c.Target(reg.Host + "/slow:1")
+	if _, err := c.Push(context.Background(), slow, []name.Reference{ref}); err != nil {
+		t.Fatalf("a steady upload longer than the idle timeout failed: %v", err)
 	}
 }

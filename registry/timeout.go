@@ -13,8 +13,8 @@ import (
 // registry that stalls mid-blob fails the push instead of hanging it.
 const DefaultIdleTimeout = 60 * time.Second
 
-// DefaultResponseTimeout is how long a registry may take to answer a request
-// once it is sent (committing a large blob can take a while).
+// DefaultResponseTimeout bounds the wait for a registry's answer once a
+// request is sent; a registry silent for DefaultIdleTimeout fails sooner.
 const DefaultResponseTimeout = 3 * time.Minute
 
 // WithIdleTimeout sets how long a connection may stay silent (default
@@ -51,15 +51,18 @@ type idleConn struct {
 	idle time.Duration
 }
 
+// Any progress either way moves both deadlines: while a blob is being sent
+// the registry says nothing, and the read waiting for its answer must not
+// time out as long as the upload moves.
 func (c *idleConn) Read(p []byte) (int, error) {
-	if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+	if err := c.Conn.SetDeadline(time.Now().Add(c.idle)); err != nil {
 		return 0, err
 	}
 	return c.Conn.Read(p)
 }
 
 func (c *idleConn) Write(p []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.idle)); err != nil {
+	if err := c.Conn.SetDeadline(time.Now().Add(c.idle)); err != nil {
 		return 0, err
 	}
 	return c.Conn.Write(p)
