@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -24,8 +25,20 @@ import (
 const DefaultCacheSize = 2 << 30
 
 // cacheFormat names what a cached layer's bytes depend on besides its
-// entries: the layer format and the compressor (see GzipLevel).
-var cacheFormat = fmt.Sprintf("brefimg-layer-1 pgzip-1.3.0 level %d block %d %s", GzipLevel, GzipBlockSize, runtime.Version())
+// entries: the layer format, the compressor's settings (see GzipLevel) and
+// the versions of the code that compresses (pgzip, klauspost/compress's
+// deflate, Go), as the binary records them.
+var cacheFormat = func() string {
+	f := fmt.Sprintf("brefimg-layer-1 level %d block %d %s", GzipLevel, GzipBlockSize, runtime.Version())
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "github.com/klauspost/pgzip" || m.Path == "github.com/klauspost/compress" {
+				f += " " + m.Path + "@" + m.Version
+			}
+		}
+	}
+	return f
+}()
 
 // racyWindow: a file changed this close to when its content was hashed
 // might have changed again within the same timestamp; it is hashed again.
@@ -45,6 +58,8 @@ type Cache struct {
 	dir     string
 	maxSize int64
 
+	opened int64 // unix ns, before any file was read: what SavedAt records
+
 	mu    sync.Mutex
 	stats map[string]*statFile // by app root
 	hits  int
@@ -61,7 +76,7 @@ func OpenCache(dir string, maxSize int64) (*Cache, error) {
 			return nil, fmt.Errorf("opening layer cache %s: %w: choose another --cache-dir, or --no-cache", dir, err)
 		}
 	}
-	return &Cache{dir: dir, maxSize: maxSize, stats: map[string]*statFile{}}, nil
+	return &Cache{dir: dir, maxSize: maxSize, stats: map[string]*statFile{}, opened: time.Now().UnixNano()}, nil
 }
 
 // WithCache reuses and keeps the layers FromDir and FromDirSplit make in c.
@@ -85,9 +100,13 @@ func (c *Cache) Hits() int {
 
 // statFile is the remembered stat and content hash of an app's files.
 type statFile struct {
-	SavedAt int64                // unix ns
+	// SavedAt is when the build that hashed these files started (unix ns):
+	// a file whose ctime is later, or within racyWindow before, may have
+	// changed after it was hashed, and is hashed again.
+	SavedAt int64
 	Files   map[string]statEntry // by relative path
 	dirty   bool
+	seen    map[string]bool // the files this build walked
 }
 
 type statEntry struct {
@@ -100,6 +119,12 @@ type statEntry struct {
 }
 
 func (c *Cache) statPath(root string) string {
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
 	h := sha256.Sum256([]byte(root))
 	return filepath.Join(c.dir, "stat", hex.EncodeToString(h[:16])+".gob")
 }
@@ -109,7 +134,7 @@ func (c *Cache) statsFor(root string) *statFile {
 	if sf := c.stats[root]; sf != nil {
 		return sf
 	}
-	sf := &statFile{Files: map[string]statEntry{}}
+	sf := &statFile{Files: map[string]statEntry{}, seen: map[string]bool{}}
 	if f, err := os.Open(c.statPath(root)); err == nil {
 		var loaded statFile
 		if gob.NewDecoder(bufio.NewReader(f)).Decode(&loaded) == nil && loaded.Files != nil {
@@ -133,6 +158,7 @@ func (c *Cache) knownSums(root string, items []item) (map[string]string, bool) {
 		if !it.file {
 			continue
 		}
+		sf.seen[it.rel] = true
 		e, ok := sf.Files[it.rel]
 		st := it.st
 		if !ok || e.Sum == "" || e.Size != st.Size || e.Mtime != st.Mtime || e.Ctime != st.Ctime || e.Ino != st.Ino || e.Dev != st.Dev ||
@@ -158,13 +184,17 @@ func hashFile(p string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// remember records the content hashes computed while writing items.
-func (c *Cache) remember(root string, items []item, sums map[string]string) {
+// remember records the content hashes of items; hashed says whether this
+// build read any of them (then the stats are saved with this build's time,
+// so that files found racy this time are trusted next time).
+func (c *Cache) remember(root string, items []item, sums map[string]string, hashed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	sf := c.statsFor(root)
+	sf.dirty = sf.dirty || hashed
 	for _, it := range items {
 		if sum, ok := sums[it.rel]; ok && it.file {
+			sf.seen[it.rel] = true
 			e := it.st
 			e.Sum = sum
 			if sf.Files[it.rel] != e {
@@ -306,10 +336,16 @@ func (c *Cache) Close() error {
 	defer c.mu.Unlock()
 	var errs []error
 	for root, sf := range c.stats {
+		for rel := range sf.Files {
+			if !sf.seen[rel] { // deleted from the app, or ignored now
+				delete(sf.Files, rel)
+				sf.dirty = true
+			}
+		}
 		if !sf.dirty {
 			continue
 		}
-		sf.SavedAt = time.Now().UnixNano()
+		sf.SavedAt = c.opened
 		tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "stat-*")
 		if err != nil {
 			errs = append(errs, fmt.Errorf("saving the layer cache: %w", err))

@@ -195,7 +195,7 @@ func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipp
 		// layer up; on a first build of the app everything is, so that is
 		// left to the writing below.
 		sums, known := o.cache.knownSums(d.root, items)
-		complete := known
+		complete, hashed := known, false
 		for _, it := range items {
 			if _, ok := sums[it.rel]; !it.file || ok || !known {
 				continue
@@ -205,11 +205,11 @@ func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipp
 				complete = false // the write below names the file
 				break
 			}
-			sums[it.rel] = sum
+			sums[it.rel], hashed = sum, true
 		}
 		if complete {
 			if l := o.cache.lookup(layerKey(items, sums, o), items, o); l != nil {
-				o.cache.remember(d.root, items, sums)
+				o.cache.remember(d.root, items, sums, hashed)
 				l.skipped = skipped
 				return l, nil
 			}
@@ -240,7 +240,7 @@ func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipp
 	if err != nil || o.cache == nil {
 		return l, err
 	}
-	o.cache.remember(d.root, items, fresh)
+	o.cache.remember(d.root, items, fresh, true)
 	o.cache.store(layerKey(items, fresh, o), l)
 	return l, nil
 }
