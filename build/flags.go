@@ -176,6 +176,12 @@ func NewPlan(f Flags) (Plan, error) {
 	if slices.Contains(split, "none") {
 		split = nil
 	}
+	for _, sp := range split {
+		c := path.Clean(filepath.ToSlash(sp))
+		if c == "." || c == ".." || strings.HasPrefix(c, "../") || path.IsAbs(c) {
+			return Plan{}, inputf("--split %q: name a directory inside the app, such as vendor or node_modules", sp)
+		}
+	}
 	plan.Steps = append(plan.Steps, Step{Dir: dir, Name: "app", Dest: AppDest, Ignore: ignore, Split: split, CreatedBy: "COPY . " + AppDest})
 
 	handler := f.Cmd

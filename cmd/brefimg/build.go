@@ -211,20 +211,25 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 }
 
 // cache opens the layer cache the flags ask for; nil with --no-cache, or
-// when the user has no cache directory.
-func (o *buildOptions) cache() (*layers.Cache, error) {
+// when the default cache directory cannot be had (a read-only home in CI):
+// then brefimg says so and builds without.
+func (o *buildOptions) cache(stderr io.Writer) (*layers.Cache, error) {
 	if o.noCache {
 		return nil, nil
 	}
-	dir := o.cacheDir
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return nil, nil
-		}
-		dir = filepath.Join(base, "brefimg")
+	if o.cacheDir != "" {
+		return layers.OpenCache(o.cacheDir, 0)
 	}
-	return layers.OpenCache(dir, 0)
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return nil, nil
+	}
+	c, err := layers.OpenCache(filepath.Join(base, "brefimg"), 0)
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: building without a layer cache: %v\n", err)
+		return nil, nil
+	}
+	return c, nil
 }
 
 // runtime is the Bref runtime the flags name; "" for Dockerfile builds,
@@ -376,6 +381,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return usageError(stderr, "build", err)
 	}
 	rep := newReporter(stderr, o.progress, o.quiet)
+	defer rep.wait()
 	client, err := o.client(repos, registry.WithEvents(rep.event))
 	if err != nil {
 		return usageError(stderr, "build", err)
@@ -387,7 +393,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, plan)
 	}
-	cache, err := o.cache()
+	cache, err := o.cache(stderr)
 	if err != nil {
 		return usageError(stderr, "build", err)
 	}
@@ -471,6 +477,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	pushed, err := client.Push(ctx, img, targets)
 	if err != nil {
 		rep.wait()
+		for _, p := range pushed {
+			fmt.Fprintf(stderr, "brefimg: %s was pushed before the failure\n", p)
+		}
 		return fail(stderr, err)
 	}
 	md, err := metadata(res, pushed, repos.List())
@@ -598,7 +607,7 @@ func usageError(stderr io.Writer, command string, err error) int {
 func fail(stderr io.Writer, err error) int {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(stderr, "brefimg: gave up when --timeout ran out; nothing was left half-written: %v\n", err)
+		fmt.Fprintf(stderr, "brefimg: gave up: a deadline passed (--timeout, or a registry request); no output was left half-written: %v\n", err)
 		return exitBuild
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(stderr, "brefimg: interrupted; nothing was left half-written: %v\n", err)

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
+	"github.com/brefimg/brefimg/registry"
 )
 
 const checkUsage = `Usage: brefimg check [flags] [APP_DIR]
@@ -51,10 +53,26 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return dryRun(stdout, fs, &o, plan)
 	}
 	note := ""
-	res, err := build.Build(ctx, client, plan)
+	cache, err := o.cache(stderr)
 	if err != nil {
+		return usageError(stderr, "check", err)
+	}
+	var bopts []build.Option
+	if cache != nil {
+		defer cache.Close()
+		bopts = append(bopts, build.WithCache(cache))
+	}
+	res, err := build.Build(ctx, client, plan, bopts...)
+	var rerr *registry.Error
+	switch {
+	case err == nil:
+		defer res.Close()
+	case errors.As(err, &rerr):
+		// The registry cannot be reached or refuses: the app checks still run.
 		note = fmt.Sprintf("image checks skipped: %v", err)
 		res = nil
+	default:
+		return fail(stderr, err)
 	}
 	all, err := build.CheckApp(plan, extensions.Runtime(o.runtime()), res)
 	if err != nil {
@@ -68,7 +86,6 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			files, err = build.CheckFiles(res)
 			imageFindings = append(imageFindings, files...)
 		}
-		res.Close()
 		if err != nil {
 			return fail(stderr, err)
 		}

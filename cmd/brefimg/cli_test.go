@@ -178,7 +178,7 @@ func TestExtensionsAndInspectGolden(t *testing.T) {
 
 func TestConfigPrecedence(t *testing.T) {
 	app := appDir(t)
-	if err := os.WriteFile(filepath.Join(app, "brefimg.yaml"), []byte("ext: [redis, gmp]\nphp: \"8.1\"\nbref: 1\nruntime: function\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(app, "brefimg.yaml"), []byte("ext: [redis, gmp]\nphp: 8.0\nbref: 1\nruntime: function\nlocked: false\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"BREFIMG_PHP": "8.2", "BREFIMG_RUNTIME": "console"}
@@ -200,12 +200,19 @@ func TestConfigPrecedence(t *testing.T) {
 			t.Errorf("dry run lacks %s:\n%s", want, stdout)
 		}
 	}
+	// Unquoted numbers keep their text, and lock takes the file too, whose
+	// keys it does not have (locked) are left to build.
+	code, stdout, stderr = brefimg(t, nil, "lock", "--dry-run", app)
+	if code != exitOK || !regexp.MustCompile(`--php\s+8.0\s+\(file\)`).MatchString(stdout) {
+		t.Errorf("lock with brefimg.yaml: exit %d, stdout %s, stderr %s", code, stdout, stderr)
+	}
 	bad := []struct {
 		name, file string
 		env        map[string]string
 		want       string
 	}{
 		{name: "unknown key", file: "exts: [redis]\n", want: `unknown key "exts" (did you mean --ext?)`},
+		{name: "a mapping", file: "ext:\n  redis: yes\n", want: "brefimg.yaml:2: ext: must be a value or a list"},
 		{name: "not yaml", file: "ext: [redis\n", want: "not valid YAML"},
 		{name: "bad env value", env: map[string]string{"BREFIMG_BREF": "two"}, want: "BREFIMG_BREF"},
 	}

@@ -53,6 +53,7 @@ func TestBadInput(t *testing.T) {
 		{name: "missing image", args: []string{"--bref", "1", "--php", "8.1", "--base", "bref/does-not-exist:1"}, want: []string{"bref/does-not-exist:1", "no such image"}},
 		{name: "missing handler", args: []string{"--bref", "1", "--php", "8.0", "--cmd", "public/missing.php"}, want: []string{"handler-missing", "public/missing.php"}},
 		{name: "two app dirs", args: []string{"a", "b"}, want: []string{"one APP_DIR"}, noApp: true},
+		{name: "split outside the app", args: []string{"--bref", "1", "--php", "8.0", "--split", "../x"}, want: []string{`--split "../x"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

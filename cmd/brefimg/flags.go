@@ -97,10 +97,15 @@ func applyConfig(fs *pflag.FlagSet, appDir string, getenv env) (map[string]strin
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	var o buildOptions
+	all := newBuildFlags(&o, false) // the file serves every command: keys are build's flags
 	for _, k := range keys {
+		if all.Lookup(k) == nil || configNotFromFile[k] {
+			return nil, fmt.Errorf("%s: unknown key %q%s: keys are flag names of brefimg build (ext, php, bref, …)", file, k, suggestFlag(all, k))
+		}
 		f := fs.Lookup(k)
-		if f == nil || configNotFromFile[k] {
-			return nil, fmt.Errorf("%s: unknown key %q%s: keys are flag names of brefimg build (ext, php, bref, …)", file, k, suggestFlag(fs, k))
+		if f == nil {
+			continue // a build flag this command does not take
 		}
 		if source[k] != "default" {
 			continue // a flag or the environment wins
@@ -126,25 +131,35 @@ func readConfigFile(appDir string) (map[string][]string, string, error) {
 	if err != nil {
 		return nil, file, fmt.Errorf("reading %s: %w", file, err)
 	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(b, &raw); err != nil {
+	// Decoded as nodes, so values keep their text: php: 8.0 stays "8.0".
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, file, fmt.Errorf("%s is not valid YAML: %v", file, err)
 	}
 	out := map[string][]string{}
-	for k, v := range raw {
-		switch x := v.(type) {
-		case []any:
-			for _, item := range x {
-				if _, nested := item.(map[string]any); nested {
-					return nil, file, fmt.Errorf("%s: %s: list items must be plain values", file, k)
-				}
-				out[k] = append(out[k], fmt.Sprint(item))
+	if len(doc.Content) == 0 {
+		return out, file, nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil, file, fmt.Errorf("%s: must be a mapping of flag names to values (e.g. ext: [redis, gmp])", file)
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i].Value, m.Content[i+1]
+		switch v.Kind {
+		case yaml.ScalarNode:
+			if v.Tag != "!!null" {
+				out[k] = []string{v.Value}
 			}
-		case map[string]any:
-			return nil, file, fmt.Errorf("%s: %s: must be a value or a list, not a mapping", file, k)
-		case nil:
+		case yaml.SequenceNode:
+			for _, item := range v.Content {
+				if item.Kind != yaml.ScalarNode {
+					return nil, file, fmt.Errorf("%s:%d: %s: list items must be plain values", file, item.Line, k)
+				}
+				out[k] = append(out[k], item.Value)
+			}
 		default:
-			out[k] = []string{fmt.Sprint(x)}
+			return nil, file, fmt.Errorf("%s:%d: %s: must be a value or a list, not a mapping", file, v.Line, k)
 		}
 	}
 	return out, file, nil

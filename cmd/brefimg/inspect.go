@@ -21,6 +21,7 @@ import (
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/imagecheck"
 	"github.com/brefimg/brefimg/registry"
+	"github.com/brefimg/brefimg/registry/ecr"
 )
 
 const inspectUsage = `Usage: brefimg inspect [flags] REF|oci:DIR|tar:FILE
@@ -119,7 +120,11 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return fail(stderr, &build.InputError{Err: err})
 		}
 	} else {
-		opts := []registry.Option{registry.WithInsecure(insecure...)}
+		kc, err := ecr.NewKeychain()
+		if err != nil {
+			return fail(stderr, err)
+		}
+		opts := []registry.Option{registry.WithInsecure(insecure...), registry.WithKeychain(kc)}
 		if mirror != "" {
 			opts = append(opts, registry.WithMirror(mirror))
 		}

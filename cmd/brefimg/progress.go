@@ -25,6 +25,8 @@ type reporter struct {
 	bars  *mpb.Progress
 	total *mpb.Bar // bytes read for uploads and outputs, of the image's total
 
+	waited sync.Once
+
 	mu       sync.Mutex
 	sizes    map[string]int64 // blob digest -> size, for event lines
 	names    map[string]string
@@ -143,12 +145,14 @@ func (r *reporter) bar(name string, total int64) *mpb.Bar {
 // wait lets the bars finish drawing; the total bar ends where it got, as
 // blobs the registry had already were never read.
 func (r *reporter) wait() {
-	if r.total != nil && !r.total.Completed() {
-		r.total.SetTotal(-1, true)
-	}
-	if r.bars != nil {
-		r.bars.Wait()
-	}
+	r.waited.Do(func() {
+		if r.total != nil && !r.total.Completed() {
+			r.total.SetTotal(-1, true)
+		}
+		if r.bars != nil {
+			r.bars.Wait()
+		}
+	})
 }
 
 // summary prints the closing lines of a build.
