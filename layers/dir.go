@@ -423,16 +423,6 @@ func (t *teeFile) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func dirHeader(p string, mode int64, uid, gid int) *tar.Header {
-	return &tar.Header{
-		Typeflag: tar.TypeDir,
-		Name:     tarName(p, true),
-		Mode:     mode,
-		Uid:      uid,
-		Gid:      gid,
-	}
-}
-
 func skipReason(mode fs.FileMode) string {
 	switch {
 	case mode&fs.ModeSocket != 0:
