@@ -192,7 +192,14 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 		}
 		v := f.Value.String()
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			v = strings.Join(sv.GetSlice(), ",")
+			items := sv.GetSlice()
+			if f.Name == "build-arg" { // values may be secrets (COMPOSER_AUTH=…): names only
+				for i, kv := range items {
+					name, _, _ := strings.Cut(kv, "=")
+					items[i] = name + "=…"
+				}
+			}
+			v = strings.Join(items, ",")
 		}
 		fmt.Fprintf(tw, "  --%s\t%s\t(%s)\n", f.Name, v, o.sources[f.Name])
 	})

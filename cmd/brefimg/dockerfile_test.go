@@ -76,6 +76,13 @@ func TestDockerfileBuilds(t *testing.T) {
 			t.Errorf("exit %d: %s", code, stderr)
 		}
 	})
+	t.Run("--dry-run names build args without their values", func(t *testing.T) {
+		code, stdout, stderr := brefimg(t, nil, "build", "--dry-run", "-f", dockerfilePath("seed-opt"), "--mirror", reg.Host,
+			"--build-arg", "COMPOSER_AUTH=s3cr3t-token", appDir(t))
+		if code != exitOK || strings.Contains(stdout+stderr, "s3cr3t") || !strings.Contains(stdout, "COMPOSER_AUTH=…") {
+			t.Errorf("exit %d, stdout %s, stderr %s", code, stdout, stderr)
+		}
+	})
 	t.Run("a missing Dockerfile", func(t *testing.T) {
 		code, _, stderr := brefimg(t, nil, "build", "-f", "nope/Dockerfile", appDir(t))
 		if code != exitUsage || !strings.Contains(stderr, "-f nope/Dockerfile") {
