@@ -279,20 +279,36 @@ func (c *Cache) lookup(key string, items []item, o *options) *Layer {
 	return l
 }
 
-// writeMeta writes a cache entry's meta file atomically.
+// writeMeta writes a cache entry's meta file atomically; a failure only
+// means the entry is not kept.
 func (c *Cache) writeMeta(key string, m cacheMeta) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return
+	if b, err := json.Marshal(m); err == nil {
+		c.writeFile(c.metaPath(key), func(w io.Writer) error { _, err := w.Write(b); return err })
 	}
-	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "meta-*")
+}
+
+// writeFile writes path through a temporary file in the cache and a rename,
+// so that concurrent builds only ever see whole files.
+func (c *Cache) writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), filepath.Base(path)+"-*")
 	if err != nil {
-		return
+		return err
 	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err != nil || cerr != nil || os.Rename(tmp.Name(), c.metaPath(key)) != nil {
+	bw := bufio.NewWriter(tmp)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		os.Remove(tmp.Name())
 	}
+	return err
 }
 
 // verify checks a cached blob's size and sha256.
@@ -346,24 +362,7 @@ func (c *Cache) Close() error {
 			continue
 		}
 		sf.SavedAt = c.opened
-		tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "stat-*")
-		if err != nil {
-			errs = append(errs, fmt.Errorf("saving the layer cache: %w", err))
-			continue
-		}
-		bw := bufio.NewWriter(tmp)
-		err = gob.NewEncoder(bw).Encode(sf)
-		if err == nil {
-			err = bw.Flush()
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), c.statPath(root))
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
+		if err := c.writeFile(c.statPath(root), func(w io.Writer) error { return gob.NewEncoder(w).Encode(sf) }); err != nil {
 			errs = append(errs, fmt.Errorf("saving the layer cache: %w", err))
 		}
 		sf.dirty = false
@@ -442,13 +441,7 @@ func (c *Cache) List(l v1.Layer) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b, err := json.Marshal(es); err == nil {
-		if tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "list-*"); err == nil {
-			_, werr := tmp.Write(b)
-			if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), p) != nil {
-				os.Remove(tmp.Name())
-			}
-		}
-	}
+	// Failing to remember the listing only means listing again next time.
+	c.writeFile(p, func(w io.Writer) error { return json.NewEncoder(w).Encode(es) })
 	return es, nil
 }
