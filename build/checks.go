@@ -55,7 +55,7 @@ func CheckApp(plan Plan, rt extensions.Runtime, res *Result) ([]Finding, error) 
 		ignore = []string{}
 	}
 	in := checks.Input{AppDir: app.Dir, Line: line, PHP: php, Runtime: rt, Arch: archOf(plan.Platform),
-		Exts: exts, Handler: plan.Handler, Env: plan.Config.Env, Ignore: ignore}
+		Exts: exts, Handler: plan.Handler, Env: plan.Config.Env, Ignore: ignore, Project: plan.Project}
 	if res != nil && res.appPaths != nil {
 		in.AppPaths = res.appPaths
 	}

@@ -126,7 +126,7 @@ func NewPlan(f Flags) (Plan, error) {
 		}
 		exts = append(append(append([]string{}, exts[:i]...), auto...), exts[i+1:]...)
 	}
-	plan := Plan{Platform: f.Platform, Epoch: f.Epoch.UTC(), Line: f.Line, PHP: php}
+	plan := Plan{Platform: f.Platform, Epoch: f.Epoch.UTC(), Line: f.Line, PHP: php, Project: project}
 	if f.Base != "" {
 		plan.Base = f.Base
 	} else {

@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/brefimg/brefimg/composer"
 	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/lockfile"
 )
@@ -43,6 +44,9 @@ type Plan struct {
 	// (recorded in brefimg.lock); zero when unknown.
 	Line int
 	PHP  string
+	// Project is the app's Composer files as NewPlan read them, so the app
+	// checks do not read them again; nil means they are read when needed.
+	Project *composer.Project
 	// Lock pins references to digests (brefimg.lock); nil pins nothing.
 	Lock *lockfile.File
 	// Locked makes every reference the lock does not pin, or pins to a
