@@ -126,20 +126,17 @@ func (r *reporter) track(img v1.Image, targets []name.Reference) v1.Image {
 		for _, l := range m.Layers {
 			total += l.Size
 		}
-		t.r.total = r.bars.AddBar(total, mpb.BarPriority(1<<20),
-			mpb.PrependDecorators(decor.Name("total", decor.WC{C: decor.DindentRight | decor.DextraSpace})),
-			mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f"), decor.Name(" "),
-				decor.OnComplete(decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), "done")))
+		t.r.total = r.bar("total", total, mpb.BarPriority(1<<20)) // drawn last
 	}
 	return t
 }
 
-func (r *reporter) bar(name string, total int64) *mpb.Bar {
-	return r.bars.AddBar(total,
+func (r *reporter) bar(name string, total int64, opts ...mpb.BarOption) *mpb.Bar {
+	return r.bars.AddBar(total, append([]mpb.BarOption{
 		mpb.PrependDecorators(decor.Name(name, decor.WC{C: decor.DindentRight | decor.DextraSpace})),
 		mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f"), decor.Name(" "),
 			decor.OnComplete(decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), "done")),
-	)
+	}, opts...)...)
 }
 
 // wait lets the bars finish drawing; the total bar ends where it got, as
