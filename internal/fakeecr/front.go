@@ -165,11 +165,11 @@ func (f *Front) takeFault(r *http.Request) *Fault {
 
 // ServeHTTP serves the registry API as ECR does.
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := testregistry.NewStatusRecorder(w)
 	action := dataPlaneAction(r.Method, r.URL.Path)
 	defer func() {
 		f.mu.Lock()
-		f.requests = append(f.requests, Request{Method: r.Method, Path: r.URL.Path, Action: action, Status: rec.status})
+		f.requests = append(f.requests, Request{Method: r.Method, Path: r.URL.Path, Action: action, Status: rec.Status})
 		f.mu.Unlock()
 	}()
 	if ft := f.takeFault(r); ft != nil {
@@ -177,7 +177,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
-					rec.status = 0
+					rec.Status = 0
 					_ = conn.Close()
 					return
 				}
@@ -279,21 +279,4 @@ func dataPlaneAction(method, path string) string {
 		return "ecr:ListImages"
 	}
 	return ""
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Flush lets streaming responses through.
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

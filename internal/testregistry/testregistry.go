@@ -92,10 +92,10 @@ func Start(opts ...Option) (*Registry, error) {
 	app := handlers.NewApp(ctx, config)
 	r := &Registry{cancel: cancel}
 	r.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := NewStatusRecorder(w)
 		app.ServeHTTP(rec, req)
 		r.mu.Lock()
-		r.requests = append(r.requests, Request{Method: req.Method, Path: req.URL.Path, Status: rec.status})
+		r.requests = append(r.requests, Request{Method: req.Method, Path: req.URL.Path, Status: rec.Status})
 		r.mu.Unlock()
 	}))
 	r.URL = r.server.URL
@@ -140,18 +140,27 @@ func (r *Registry) BlobUploads() int {
 	return n
 }
 
-type statusRecorder struct {
+// StatusRecorder is an http.ResponseWriter that remembers the status it
+// wrote, for servers that log what they answered.
+type StatusRecorder struct {
 	http.ResponseWriter
-	status int
+	// Status is the status written (200 until one is).
+	Status int
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
+// NewStatusRecorder wraps w.
+func NewStatusRecorder(w http.ResponseWriter) *StatusRecorder {
+	return &StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
+}
+
+// WriteHeader records code and writes it.
+func (s *StatusRecorder) WriteHeader(code int) {
+	s.Status = code
 	s.ResponseWriter.WriteHeader(code)
 }
 
 // Flush lets streaming responses through.
-func (s *statusRecorder) Flush() {
+func (s *StatusRecorder) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
