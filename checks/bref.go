@@ -12,8 +12,8 @@ import (
 // runtimes need the same major version ("Bref is not installed…",
 // bref#1302). The version comes from composer.lock, or else from
 // vendor/composer/installed.json; when neither file exists the check is
-// left to Vendor. Findings: IDBrefMissing when it is not installed or only
-// in require-dev, IDBrefVersion when its major differs from line. A branch
+// left to Vendor. Findings: findings.IDBrefMissing when it is not installed or only
+// in require-dev, findings.IDBrefVersion when its major differs from line. A branch
 // version without a branch alias ("dev-main") is not checked.
 func BrefLibrary(p *composer.Project, line int) []findings.Finding {
 	if p == nil || !p.HasLock && !p.HasInstalled {
@@ -25,7 +25,7 @@ func BrefLibrary(p *composer.Project, line int) []findings.Finding {
 	}
 	pkg, ok := p.Package(composer.BrefPackage)
 	if !ok {
-		f := findings.Finding{ID: IDBrefMissing, Severity: findings.Error}
+		f := findings.Finding{ID: findings.IDBrefMissing, Severity: findings.Error}
 		if p.HasJSON {
 			f.Path = composer.JSONFile
 		}
@@ -50,7 +50,7 @@ func BrefLibrary(p *composer.Project, line int) []findings.Finding {
 	if line0 == 0 {
 		line0 = pkg.Line
 	}
-	return []findings.Finding{{ID: IDBrefVersion, Severity: findings.Error, Path: pkg.File, Line: line0,
+	return []findings.Finding{{ID: findings.IDBrefVersion, Severity: findings.Error, Path: pkg.File, Line: line0,
 		Message: fmt.Sprintf("%s has bref/bref %s but the image is built on Bref %d: the runtime and the library must have the same major version; use --bref %d, or upgrade the library with composer require bref/bref:^%d",
 			pkg.File, pkg.Version, line, major, line)}}
 }

@@ -112,68 +112,68 @@ func TestFixtures(t *testing.T) {
 		prepare func(t *testing.T, dir string)
 		want    []want
 	}{
-		{id: IDComposerInvalid, in: Input{PHP: "8.4"}, want: []want{
-			{IDComposerInvalid, E, "composer.json", 6, []string{"invalid character", "fix it"}}}},
-		{id: IDExtMissing, in: Input{PHP: "8.4"}, want: []want{
-			{IDExtMissing, E, "composer.json", 6, []string{"ext-gmp", "composer.json and acme/bigint", "--ext gmp", "bref/extra-gmp-php-84:3"}}}},
-		{id: IDExtDisabled, in: Input{Line: 2, PHP: "8.2"}, want: []want{
-			{IDExtDisabled, E, "composer.json", 6, []string{"ext-intl", "php/conf.d/intl.ini", `"extension=intl"`}}}},
-		{id: IDExtCLIOnly, in: Input{PHP: "8.4"}, want: []want{
-			{IDExtCLIOnly, W, "composer.lock", 17, []string{"ext-pcntl", "laravel/horizon", "--runtime console"}}}},
-		{id: IDExtUnavailable, in: Input{PHP: "8.4"}, want: []want{
-			{IDExtUnavailable, E, "composer.json", 6, []string{"ext-bz2", "in no Bref 3 image", "drop the requirement"}}}},
-		{id: IDBrefVersion, in: Input{PHP: "8.4"}, want: []want{
-			{IDBrefVersion, E, "composer.lock", 6, []string{"bref/bref 2.1.5", "Bref 3", "--bref 2", "composer require bref/bref:^3"}}}},
-		{id: IDBrefMissing, in: Input{PHP: "8.4"}, want: []want{
-			{IDBrefMissing, E, "composer.json", 8, []string{"require-dev", "move it to require", "composer require bref/bref:^3"}}}},
-		{id: IDPHPRequire, in: Input{PHP: "8.2"}, want: []want{
-			{IDPHPRequire, E, "composer.json", 4, []string{"PHP 8.2", `"^8.4"`, "--php 8.5"}}}},
-		{id: IDPHPPlatform, in: Input{PHP: "8.4"}, want: []want{
-			{IDPHPPlatform, W, "composer.json", 12, []string{`"8.2.0"`, "--php 8.2", "composer update"}}}},
-		{id: IDPHPPackage, in: Input{PHP: "8.4"}, want: []want{
-			{IDPHPPackage, E, "composer.lock", 15, []string{"acme/legacy 1.4.2", `">=8.2 <8.4"`, "--php 8.3"}}}},
-		{id: IDPHPUnsatisfiable, in: Input{}, want: []want{
-			{IDPHPUnsatisfiable, E, "composer.json", 4, []string{`"~8.1.0"`, "8.2, 8.3, 8.4 and 8.5", "--bref 2 --php 8.1"}}}},
-		{id: IDHandlerMissing, in: Input{PHP: "8.4"}, want: []want{
-			{IDHandlerMissing, E, "public/index.php", 0, []string{"not in the app", "--cmd"}}}},
-		{id: IDHandlerNotPHP, in: Input{PHP: "8.4", Handler: "public/index.html"}, want: []want{
-			{IDHandlerNotPHP, E, "public/index.html", 0, []string{".php", "--cmd public/index.php"}}}},
-		{id: IDHandlerNoReturn, in: Input{PHP: "8.4", Runtime: "function", Handler: "index.php"}, want: []want{
-			{IDHandlerNoReturn, E, "index.php", 0, []string{"no return statement", "return function ($event)"}}}},
-		{id: IDVendorMissing, in: Input{PHP: "8.4"}, want: []want{
-			{IDVendorMissing, E, "vendor/autoload.php", 0, []string{"composer install --no-dev"}}}},
-		{id: IDVendorIgnored, in: Input{PHP: "8.4"}, want: []want{
-			{IDVendorIgnored, E, ".dockerignore", 3, []string{`pattern "vendor"`, "remove the pattern"}}}},
-		{id: IDDevPackages, in: Input{PHP: "8.4"}, want: []want{
-			{IDDevPackages, W, "vendor", 0, []string{"phpunit/phpunit", "composer install --no-dev"}}}},
-		{id: IDSecretDotenv, in: Input{PHP: "8.4"}, want: []want{
-			{IDSecretDotenv, W, ".env", 0, []string{".dockerignore", "environment variables"}}}},
-		{id: IDSecretAuthJSON, in: Input{PHP: "8.4"}, want: []want{
-			{IDSecretAuthJSON, W, "auth.json", 0, []string{"credentials", ".dockerignore"}}}},
-		{id: IDSecretKey, in: Input{PHP: "8.4"},
+		{id: findings.IDComposerInvalid, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDComposerInvalid, E, "composer.json", 6, []string{"invalid character", "fix it"}}}},
+		{id: findings.IDExtMissing, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDExtMissing, E, "composer.json", 6, []string{"ext-gmp", "composer.json and acme/bigint", "--ext gmp", "bref/extra-gmp-php-84:3"}}}},
+		{id: findings.IDExtDisabled, in: Input{Line: 2, PHP: "8.2"}, want: []want{
+			{findings.IDExtDisabled, E, "composer.json", 6, []string{"ext-intl", "php/conf.d/intl.ini", `"extension=intl"`}}}},
+		{id: findings.IDExtCLIOnly, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDExtCLIOnly, W, "composer.lock", 17, []string{"ext-pcntl", "laravel/horizon", "--runtime console"}}}},
+		{id: findings.IDExtUnavailable, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDExtUnavailable, E, "composer.json", 6, []string{"ext-bz2", "in no Bref 3 image", "drop the requirement"}}}},
+		{id: findings.IDBrefVersion, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDBrefVersion, E, "composer.lock", 6, []string{"bref/bref 2.1.5", "Bref 3", "--bref 2", "composer require bref/bref:^3"}}}},
+		{id: findings.IDBrefMissing, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDBrefMissing, E, "composer.json", 8, []string{"require-dev", "move it to require", "composer require bref/bref:^3"}}}},
+		{id: findings.IDPHPRequire, in: Input{PHP: "8.2"}, want: []want{
+			{findings.IDPHPRequire, E, "composer.json", 4, []string{"PHP 8.2", `"^8.4"`, "--php 8.5"}}}},
+		{id: findings.IDPHPPlatform, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDPHPPlatform, W, "composer.json", 12, []string{`"8.2.0"`, "--php 8.2", "composer update"}}}},
+		{id: findings.IDPHPPackage, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDPHPPackage, E, "composer.lock", 15, []string{"acme/legacy 1.4.2", `">=8.2 <8.4"`, "--php 8.3"}}}},
+		{id: findings.IDPHPUnsatisfiable, in: Input{}, want: []want{
+			{findings.IDPHPUnsatisfiable, E, "composer.json", 4, []string{`"~8.1.0"`, "8.2, 8.3, 8.4 and 8.5", "--bref 2 --php 8.1"}}}},
+		{id: findings.IDHandlerMissing, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDHandlerMissing, E, "public/index.php", 0, []string{"not in the app", "--cmd"}}}},
+		{id: findings.IDHandlerNotPHP, in: Input{PHP: "8.4", Handler: "public/index.html"}, want: []want{
+			{findings.IDHandlerNotPHP, E, "public/index.html", 0, []string{".php", "--cmd public/index.php"}}}},
+		{id: findings.IDHandlerNoReturn, in: Input{PHP: "8.4", Runtime: "function", Handler: "index.php"}, want: []want{
+			{findings.IDHandlerNoReturn, E, "index.php", 0, []string{"no return statement", "return function ($event)"}}}},
+		{id: findings.IDVendorMissing, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDVendorMissing, E, "vendor/autoload.php", 0, []string{"composer install --no-dev"}}}},
+		{id: findings.IDVendorIgnored, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDVendorIgnored, E, ".dockerignore", 3, []string{`pattern "vendor"`, "remove the pattern"}}}},
+		{id: findings.IDDevPackages, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDDevPackages, W, "vendor", 0, []string{"phpunit/phpunit", "composer install --no-dev"}}}},
+		{id: findings.IDSecretDotenv, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDSecretDotenv, W, ".env", 0, []string{".dockerignore", "environment variables"}}}},
+		{id: findings.IDSecretAuthJSON, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDSecretAuthJSON, W, "auth.json", 0, []string{"credentials", ".dockerignore"}}}},
+		{id: findings.IDSecretKey, in: Input{PHP: "8.4"},
 			prepare: func(t *testing.T, dir string) {
 				// A PEM block with the right labels; the body is not a key.
 				writeFile(t, dir, "config/jwt/private.pem", "-----BEGIN "+"PRIVATE KEY-----\nbm90IGEga2V5\n-----END "+"PRIVATE KEY-----\n")
 				writeFile(t, dir, "deploy/id_ed25519", "not a key either\n")
 			},
 			want: []want{
-				{IDSecretKey, W, "config/jwt/private.pem", 0, []string{"private key", ".dockerignore"}},
-				{IDSecretKey, W, "deploy/id_ed25519", 0, []string{"private key", ".dockerignore"}},
+				{findings.IDSecretKey, W, "config/jwt/private.pem", 0, []string{"private key", ".dockerignore"}},
+				{findings.IDSecretKey, W, "deploy/id_ed25519", 0, []string{"private key", ".dockerignore"}},
 			}},
-		{id: IDSecretGit, in: Input{PHP: "8.4"},
+		{id: findings.IDSecretGit, in: Input{PHP: "8.4"},
 			prepare: func(t *testing.T, dir string) {
 				writeFile(t, dir, ".git/HEAD", "ref: refs/heads/main\n")
 				writeFile(t, dir, ".git/config", "[core]\n")
 			},
-			want: []want{{IDSecretGit, W, ".git", 0, []string{"history", "add .git to .dockerignore"}}}},
-		{id: IDIniScanDir, in: Input{PHP: "8.4", Env: []string{"PATH=/opt/bin", "PHP_INI_SCAN_DIR=/var/task/ini"}}, want: []want{
-			{IDIniScanDir, E, "", 0, []string{"/opt/bref/etc/php/conf.d", "PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d:/var/task/ini"}}}},
-		{id: IDIniNotLoaded, in: Input{Line: 1, PHP: "8.0",
+			want: []want{{findings.IDSecretGit, W, ".git", 0, []string{"history", "add .git to .dockerignore"}}}},
+		{id: findings.IDIniScanDir, in: Input{PHP: "8.4", Env: []string{"PATH=/opt/bin", "PHP_INI_SCAN_DIR=/var/task/ini"}}, want: []want{
+			{findings.IDIniScanDir, E, "", 0, []string{"/opt/bref/etc/php/conf.d", "PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d:/var/task/ini"}}}},
+		{id: findings.IDExtNotLoaded, in: Input{Line: 1, PHP: "8.0",
 			ImagePaths: []string{"/opt/bref-extra/gmp.so", "/opt/bref-extra/redis.so", "/opt/bref/etc/php/conf.d/ext-gmp.ini"},
 			IniFiles:   map[string]string{"/opt/bref/etc/php/conf.d/ext-gmp.ini": "extension=/opt/bref-extra/gmp.so\n"}},
 			want: []want{
-				{IDIniNotLoaded, E, "/opt/bref-extra/redis.so", 0, []string{"no ini file loads it", "COPY --from=<image> /opt /opt", `"extension=/opt/bref-extra/redis.so"`}},
-				{IDIniNotLoaded, W, "php/extensions/custom.so", 0, []string{"php/conf.d/custom.ini", `"extension=/var/task/php/extensions/custom.so"`}},
+				{findings.IDExtNotLoaded, E, "/opt/bref-extra/redis.so", 0, []string{"no ini file loads it", "COPY --from=<image> /opt /opt", `"extension=/opt/bref-extra/redis.so"`}},
+				{findings.IDExtNotLoaded, W, "php/extensions/custom.so", 0, []string{"php/conf.d/custom.ini", `"extension=/var/task/php/extensions/custom.so"`}},
 			}},
 	}
 	seen := map[string]bool{}
@@ -192,13 +192,13 @@ func TestFixtures(t *testing.T) {
 			}
 			checkFindings(t, got, tc.want)
 			for _, f := range got {
-				if !slices.Contains(IDs(), f.ID) {
-					t.Errorf("finding ID %q is not in IDs()", f.ID)
+				if !slices.Contains(appIDs, f.ID) {
+					t.Errorf("finding ID %q is not in appIDs", f.ID)
 				}
 			}
 		})
 	}
-	for _, id := range IDs() {
+	for _, id := range appIDs {
 		if !seen[id] {
 			t.Errorf("no fixture test for %s", id)
 		}
@@ -251,7 +251,7 @@ func TestCleanLaravel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkFindings(t, got, []want{{IDExtMissing, findings.Error, "composer.json", 9, []string{"--ext gmp"}}})
+		checkFindings(t, got, []want{{findings.IDExtMissing, findings.Error, "composer.json", 9, []string{"--ext gmp"}}})
 	})
 	t.Run("without .dockerignore", func(t *testing.T) {
 		in := cleanInput()
@@ -260,7 +260,7 @@ func TestCleanLaravel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkFindings(t, got, []want{{IDSecretDotenv, findings.Warning, ".env", 0, nil}})
+		checkFindings(t, got, []want{{findings.IDSecretDotenv, findings.Warning, ".env", 0, nil}})
 	})
 	t.Run("on Bref 2", func(t *testing.T) {
 		in := cleanInput()
@@ -273,8 +273,8 @@ func TestCleanLaravel(t *testing.T) {
 		// On Bref 2 redis is an image, not in the base: the ini line alone
 		// does not load it.
 		checkFindings(t, got, []want{
-			{IDExtMissing, findings.Error, "composer.json", 11, []string{"--ext redis"}},
-			{IDBrefVersion, findings.Error, "composer.lock", 6, []string{"--bref 3"}},
+			{findings.IDExtMissing, findings.Error, "composer.json", 11, []string{"--ext redis"}},
+			{findings.IDBrefVersion, findings.Error, "composer.lock", 6, []string{"--bref 3"}},
 		})
 	})
 }
@@ -311,7 +311,7 @@ func TestAutoExtensions(t *testing.T) {
 			// What auto picks leaves no ext-missing finding.
 			fs := MissingExtensions(p, Platform{Line: tc.line, PHP: tc.php, Exts: got})
 			for _, f := range fs {
-				if f.ID == IDExtMissing {
+				if f.ID == findings.IDExtMissing {
 					t.Errorf("with --ext %v: %s", got, f)
 				}
 			}

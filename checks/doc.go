@@ -104,7 +104,7 @@
 //     /opt/bref/etc/php/conf.d: PHP would not read Bref's ini files nor those
 //     of the extension images, so their extensions are not loaded; set
 //     PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d:/var/task/ini
-//   - ini-not-loaded (error under /opt, warning in the app):
+//   - ext-not-loaded (error under /opt, warning in the app):
 //     /opt/bref-extra/redis.so: /opt/bref-extra/redis.so is in the image but
 //     no ini file loads it, so PHP never loads redis: copy the extension
 //     image's ini file too (COPY --from=<image> /opt /opt copies both), or

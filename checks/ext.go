@@ -34,6 +34,20 @@ type Platform struct {
 	// Env is the image environment ("KEY=VALUE"); only PHP_INI_SCAN_DIR is
 	// read. Without it Bref's ini directories are scanned.
 	Env []string
+	// Sources says, by absolute path, which Dockerfile step wrote a file of
+	// Files; findings about it then name that step.
+	Sources map[string]Source
+}
+
+// Source is the Dockerfile step that wrote a file.
+type Source struct {
+	// File and Line are the Dockerfile and the step's line.
+	File string
+	Line int
+	// Image is the image the step copied the file from, "" if none;
+	// ImageIni the ini file of that image that loads it, "" if none.
+	Image    string
+	ImageIni string
 }
 
 func (pl Platform) runtime() extensions.Runtime {
@@ -152,8 +166,8 @@ func AutoExtensions(p *composer.Project, line int, php string) ([]string, error)
 // a package of composer.lock is provided: by the base image (loaded, or
 // shipped disabled and enabled by an ini file), by an extension image of
 // pl.Exts, or by an extension .so of the added layers that an ini file
-// loads. Findings: IDExtMissing, IDExtDisabled, IDExtCLIOnly,
-// IDExtUnavailable, one per extension, at the first requirement naming it.
+// loads. Findings: findings.IDExtMissing, findings.IDExtDisabled, findings.IDExtCLIOnly,
+// findings.IDExtUnavailable, one per extension, at the first requirement naming it.
 // It returns nil when pl's line, PHP version or runtime does not exist.
 func MissingExtensions(p *composer.Project, pl Platform) []findings.Finding {
 	rt := pl.runtime()
@@ -183,20 +197,20 @@ func MissingExtensions(p *composer.Project, pl Platform) []findings.Finding {
 		case extensions.BuiltIn:
 			continue
 		case extensions.CLIOnly:
-			f.ID, f.Severity = IDExtCLIOnly, findings.Warning
+			f.ID, f.Severity = findings.IDExtCLIOnly, findings.Warning
 			f.Message = fmt.Sprintf("%s, required by %s, is loaded by the PHP CLI only, not by php-fpm: code that calls it fails in the fpm runtime; run that code with --runtime console or function", name, who)
 		case extensions.Disabled:
 			if loaded[n.ext] {
 				continue
 			}
-			f.ID, f.Severity = IDExtDisabled, findings.Error
+			f.ID, f.Severity = findings.IDExtDisabled, findings.Error
 			f.Message = fmt.Sprintf("%s, required by %s, is shipped disabled in the Bref %d base image: add a file php/conf.d/%s.ini to the app containing \"extension=%s\" (it lands in /var/task/php/conf.d)",
 				name, who, pl.Line, n.ext, n.ext)
 		case extensions.Image:
 			if loaded[n.ext] && pl.hasSO(n.ext) {
 				continue
 			}
-			f.ID, f.Severity = IDExtMissing, findings.Error
+			f.ID, f.Severity = findings.IDExtMissing, findings.Error
 			ref, err := extensions.ImageRef(extensions.Spec{Name: prov.Image}, pl.Line, php, pl.arch())
 			if err != nil {
 				f.Message = fmt.Sprintf("%s, required by %s, is not in the Bref %d base image, and %v", name, who, pl.Line, err)
@@ -208,7 +222,7 @@ func MissingExtensions(p *composer.Project, pl Platform) []findings.Finding {
 			if loaded[n.ext] && pl.hasSO(n.ext) {
 				continue
 			}
-			f.ID, f.Severity = IDExtUnavailable, findings.Error
+			f.ID, f.Severity = findings.IDExtUnavailable, findings.Error
 			if prov.Image != "" {
 				_, err := extensions.ImageRef(extensions.Spec{Name: prov.Image}, pl.Line, php, "amd64")
 				f.Message = fmt.Sprintf("%s, required by %s, is not in the Bref %d base image for PHP %s, and %v", name, who, pl.Line, php, err)

@@ -12,9 +12,9 @@ import (
 
 // Handler checks the CMD handler, relative to /var/task ("" means the
 // runtime's default, see extensions.DefaultHandler): it must be a file of
-// the app layer (IDHandlerMissing); for the fpm and function runtimes a
-// .php file (IDHandlerNotPHP); for the function runtime a file that returns
-// the handler, so one with a return statement (IDHandlerNoReturn, read only
+// the app layer (findings.IDHandlerMissing); for the fpm and function runtimes a
+// .php file (findings.IDHandlerNotPHP); for the function runtime a file that returns
+// the handler, so one with a return statement (findings.IDHandlerNoReturn, read only
 // when app.Dir is set). A function handler written as a PHP class name
 // ("App\\Handler\\Sqs", resolved by Bref's Laravel and Symfony bridges) is
 // not a file and is not checked.
@@ -26,11 +26,11 @@ func Handler(app App, rt extensions.Runtime, handler string) []findings.Finding 
 	if h == "" {
 		h = extensions.DefaultHandler(rt)
 	}
-	if rt == extensions.Function && strings.Contains(h, `\`) && !strings.Contains(h, "/") && !strings.HasSuffix(h, ".php") {
+	if isClassHandler(rt, h) {
 		return nil
 	}
 	missing := func(path, msg string) []findings.Finding {
-		return []findings.Finding{{ID: IDHandlerMissing, Severity: findings.Error, Path: path, Message: msg}}
+		return []findings.Finding{{ID: findings.IDHandlerMissing, Severity: findings.Error, Path: path, Message: msg}}
 	}
 	rel := path.Clean(h)
 	if path.IsAbs(h) || rel == ".." || strings.HasPrefix(rel, "../") {
@@ -60,14 +60,23 @@ func Handler(app App, rt extensions.Runtime, handler string) []findings.Finding 
 		if rt == extensions.Function {
 			msg = fmt.Sprintf("the function runtime requires the CMD handler %q to be a .php file that returns the handler: e.g. --cmd index.php", h)
 		}
-		return []findings.Finding{{ID: IDHandlerNotPHP, Severity: findings.Error, Path: rel, Message: msg}}
+		return []findings.Finding{{ID: findings.IDHandlerNotPHP, Severity: findings.Error, Path: rel, Message: msg}}
 	}
 	if rt == extensions.Function && app.Dir != "" {
 		data, err := app.read(rel)
 		if err == nil && !bytes.Contains(bytes.ToLower(data), []byte("return")) {
-			return []findings.Finding{{ID: IDHandlerNoReturn, Severity: findings.Error, Path: rel, Message: fmt.Sprintf(
+			return []findings.Finding{{ID: findings.IDHandlerNoReturn, Severity: findings.Error, Path: rel, Message: fmt.Sprintf(
 				"the function runtime calls what the CMD handler %q returns, and it has no return statement: end it with e.g. return function ($event) { return 'Hello'; };", h)}}
 		}
 	}
 	return nil
+}
+
+// isClassHandler reports whether handler is a PHP class name ("App\\Handler",
+// resolved by Bref's Laravel and Symfony bridges) rather than a file: for
+// the function runtime, or a runtime that only the image's environment
+// says (Bref 3's BREF_RUNTIME).
+func isClassHandler(rt extensions.Runtime, handler string) bool {
+	return (rt == extensions.Function || rt == "") && strings.Contains(handler, `\`) &&
+		!strings.Contains(handler, "/") && !strings.HasSuffix(handler, ".php")
 }

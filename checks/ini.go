@@ -58,7 +58,7 @@ func lookupEnv(env []string, key string) (string, bool) {
 
 // IniScanDir checks PHP_INI_SCAN_DIR in env: setting it to directories that
 // leave out Bref's drops Bref's settings and the extension images' ini files
-// (bref#487, bref#1362). Finding IDIniScanDir: an error without OptIniDir, a
+// (bref#487, bref#1362). Finding findings.IDIniScanDir: an error without OptIniDir, a
 // warning without AppIniDir only. An empty element of the list (":/dir")
 // keeps PHP's compiled-in directories and is taken to keep Bref's.
 func IniScanDir(env []string) []findings.Finding {
@@ -74,11 +74,11 @@ func IniScanDir(env []string) []findings.Finding {
 	fix := slices.Compact(slices.Concat([]string{OptIniDir, AppIniDir}, dirs))
 	fixText := "PHP_INI_SCAN_DIR=" + strings.Join(fix, ":")
 	if !hasOpt {
-		return []findings.Finding{{ID: IDIniScanDir, Severity: findings.Error, Message: fmt.Sprintf(
+		return []findings.Finding{{ID: findings.IDIniScanDir, Severity: findings.Error, Message: fmt.Sprintf(
 			"PHP_INI_SCAN_DIR=%s leaves out %s: PHP would not read Bref's ini files nor those of the extension images, so their extensions are not loaded; set %s",
 			v, OptIniDir, fixText)}}
 	}
-	return []findings.Finding{{ID: IDIniScanDir, Severity: findings.Warning, Message: fmt.Sprintf(
+	return []findings.Finding{{ID: findings.IDIniScanDir, Severity: findings.Warning, Message: fmt.Sprintf(
 		"PHP_INI_SCAN_DIR=%s leaves out %s: PHP would not read the app's php/conf.d/*.ini; set %s",
 		v, AppIniDir, fixText)}}
 }
@@ -131,7 +131,7 @@ func scannedIni(pl Platform) []string {
 	dirs := ScanDirs(pl.Env)
 	var out []string
 	for p := range pl.Ini {
-		if strings.HasSuffix(p, ".ini") && slices.Contains(dirs, path.Dir(p)) {
+		if p == mainIni || (strings.HasSuffix(p, ".ini") && slices.Contains(dirs, path.Dir(p))) {
 			out = append(out, p)
 		}
 	}
@@ -158,7 +158,7 @@ func loads(v, so string, line int) bool {
 	if path.IsAbs(v) {
 		return path.Clean(v) == so
 	}
-	if line < 2 || strings.Contains(v, "/") {
+	if line == 1 || strings.Contains(v, "/") {
 		return false
 	}
 	if !strings.HasSuffix(v, ".so") {
@@ -174,7 +174,7 @@ func loads(v, so string, line int) bool {
 // the .so directly under /opt/bref-extra (Bref 1) or /opt/bref/extensions
 // (Bref 2 and 3), and the .so of the app outside vendor/ and lib/. A file
 // named in a commented-out extension line is left alone: its image ships it
-// off on purpose. Finding IDIniNotLoaded: an error for /opt, a warning for
+// off on purpose. Finding findings.IDExtNotLoaded: an error for /opt, a warning for
 // the app (the file may be a plain shared library).
 func UnloadedExtensions(pl Platform) []findings.Finding {
 	ini := scannedIni(pl)
@@ -213,18 +213,40 @@ func UnloadedExtensions(pl Platform) []findings.Finding {
 			continue
 		}
 		value := f
-		if dir == extDirV2 && pl.Line >= 2 {
+		if dir == extDirV2 && pl.Line != 1 {
 			value = name
 		}
-		if inApp {
-			out = append(out, findings.Finding{ID: IDIniNotLoaded, Severity: findings.Warning, Path: rel, Message: fmt.Sprintf(
-				"%s is in the app but no ini file loads it: if it is a PHP extension, add php/conf.d/%s.ini to the app containing \"extension=%s\"",
-				rel, name, value)})
-			continue
-		}
-		out = append(out, findings.Finding{ID: IDIniNotLoaded, Severity: findings.Error, Path: f, Message: fmt.Sprintf(
-			"%s is in the image but no ini file loads it, so PHP never loads %s: copy the extension image's ini file too (COPY --from=<image> /opt /opt copies both), or add php/conf.d/%s.ini to the app containing \"extension=%s\"",
-			f, name, name, value)})
+		out = append(out, unloaded(pl, f, name, value, rel, inApp))
 	}
 	return out
+}
+
+// unloaded is the finding about the extension file f (named name) that no
+// ini file loads; value is what an ini line would load it with.
+func unloaded(pl Platform, f, name, value, rel string, inApp bool) findings.Finding {
+	if inApp {
+		return findings.Finding{ID: findings.IDExtNotLoaded, Severity: findings.Warning, Path: rel, Message: fmt.Sprintf(
+			"%s is in the app but no ini file loads it: if it is a PHP extension, add php/conf.d/%s.ini to the app containing \"extension=%s\"",
+			rel, name, value)}
+	}
+	msg := fmt.Sprintf("%s is in the image but no ini file loads it, so PHP never loads %s: ", f, name)
+	src := pl.Sources[f]
+	if src.File != "" {
+		msg = fmt.Sprintf("%s is copied but no ini file in %s loads it, so PHP never loads the %s extension: ", f, strings.Join(ScanDirs(pl.Env), " or "), name)
+	}
+	switch {
+	case src.ImageIni != "":
+		msg += fmt.Sprintf("%s holds the ini that loads it, %s, which this instruction does not copy; copy /opt whole instead: COPY --from=%s /opt /opt", src.Image, src.ImageIni, src.Image)
+	case src.File != "":
+		msg += fmt.Sprintf("add an ini file with the line extension=%s to %s", value, OptIniDir)
+	default:
+		msg += fmt.Sprintf("copy the extension image's ini file too (COPY --from=<image> /opt /opt copies both), or add php/conf.d/%s.ini to the app containing \"extension=%s\"", name, value)
+	}
+	fd := findings.Finding{ID: findings.IDExtNotLoaded, Severity: findings.Error, Path: f, Message: msg}
+	if src.File != "" {
+		// The Dockerfile chose what to copy (Bref's own documentation
+		// copies /opt/bref-extra alone): warn, as for any step.
+		fd.Path, fd.Line, fd.Severity = src.File, src.Line, findings.Warning
+	}
+	return fd
 }

@@ -11,11 +11,12 @@ import (
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/layers"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // AppDest is where the app directory goes in the image (Lambda's
 // LAMBDA_TASK_ROOT).
-const AppDest = "/var/task"
+const AppDest = plan.AppDest
 
 // Input is everything the app checks need, as plain data. Zero fields get
 // the defaults their comments name.
@@ -53,14 +54,17 @@ type Input struct {
 	IniFiles map[string]string
 	// Project is the app's Composer files; nil means composer.Load(AppDir).
 	Project *composer.Project
+	// NoHandler skips the handler checks (a Dockerfile's handler is
+	// checked on the image, see Build).
+	NoHandler bool
 }
 
 // Run runs every app check on in and returns the findings in the order of
 // the checks: composer files, extensions, Bref library, PHP version,
 // handler, vendor, dev dependencies and secrets, ini. A Composer file that
-// does not parse is an IDComposerInvalid finding, and the checks that need
+// does not parse is an findings.IDComposerInvalid finding, and the checks that need
 // it are skipped; when --php is not given and no PHP version satisfies the
-// requirements (IDPHPUnsatisfiable), the extension checks are skipped. The
+// requirements (findings.IDPHPUnsatisfiable), the extension checks are skipped. The
 // error is for input that prevents checking: a line, PHP version or runtime
 // that does not exist, or an app directory that cannot be read.
 func Run(in Input) ([]findings.Finding, error) {
@@ -106,7 +110,7 @@ func Run(in Input) ([]findings.Finding, error) {
 		var se *composer.SyntaxError
 		switch {
 		case errors.As(err, &se):
-			out = append(out, findings.Finding{ID: IDComposerInvalid, Severity: findings.Error, Path: se.File, Line: se.Line,
+			out = append(out, findings.Finding{ID: findings.IDComposerInvalid, Severity: findings.Error, Path: se.File, Line: se.Line,
 				Message: fmt.Sprintf("%s is not a valid Composer file: %v; fix it (composer validate checks composer.json)", se.File, se.Err)})
 			proj = nil
 		case err != nil:
@@ -162,7 +166,9 @@ func Run(in Input) ([]findings.Finding, error) {
 			out = append(out, PHPVersion(proj, line, php)...)
 		}
 	}
-	out = append(out, Handler(app, rt, in.Handler)...)
+	if !in.NoHandler {
+		out = append(out, Handler(app, rt, in.Handler)...)
+	}
 	out = append(out, Vendor(app)...)
 	out = append(out, DevPackages(proj, app)...)
 	out = append(out, Secrets(app)...)

@@ -33,7 +33,7 @@ func phpRules(p *composer.Project) ([]phpRule, []findings.Finding) {
 	for _, r := range reqs {
 		c, err := composer.ParseConstraint(r.Constraint)
 		if err != nil {
-			bad = append(bad, findings.Finding{ID: IDComposerInvalid, Severity: findings.Error, Path: r.File, Line: r.Line,
+			bad = append(bad, findings.Finding{ID: findings.IDComposerInvalid, Severity: findings.Error, Path: r.File, Line: r.Line,
 				Message: fmt.Sprintf("the PHP requirement %s: %v: write a Composer constraint such as \"^8.2\"", describe(r), err)})
 			continue
 		}
@@ -88,11 +88,11 @@ func seriesOf(v string) (string, int, int, bool) {
 
 // PHPVersion checks the PHP version php of a Bref line against the
 // project's PHP requirements, with Composer's semantics: composer.json's
-// require.php (IDPHPRequire), its config.platform.php (IDPHPPlatform: the
+// require.php (findings.IDPHPRequire), its config.platform.php (findings.IDPHPPlatform: the
 // dependencies were resolved for that PHP, so an older image PHP is an
 // error and a newer one a warning), and the "php" requirement of every
-// package of composer.lock (IDPHPPackage). A requirement that does not
-// parse is IDComposerInvalid. php is a series such as "8.2": a requirement
+// package of composer.lock (findings.IDPHPPackage). A requirement that does not
+// parse is findings.IDComposerInvalid. php is a series such as "8.2": a requirement
 // is met when some release of the series meets it (see
 // composer.Constraint.AllowsSeries). It returns nil when php is not a PHP
 // version.
@@ -113,7 +113,7 @@ func PHPVersion(p *composer.Project, line int, php string) []findings.Finding {
 			} else {
 				fix += ", or change require.php"
 			}
-			out = append(out, findings.Finding{ID: IDPHPRequire, Severity: findings.Error, Path: r.req.File, Line: r.req.Line,
+			out = append(out, findings.Finding{ID: findings.IDPHPRequire, Severity: findings.Error, Path: r.req.File, Line: r.req.Line,
 				Message: fmt.Sprintf("PHP %s does not satisfy %s: %s", v, describe(r.req), fix)})
 			continue
 		}
@@ -123,24 +123,24 @@ func PHPVersion(p *composer.Project, line int, php string) []findings.Finding {
 			fix += fmt.Sprintf(", or run composer update for PHP %s (set config.platform.php to %s)", v, v)
 		}
 		pkg, _ := p.Package(r.req.By)
-		out = append(out, findings.Finding{ID: IDPHPPackage, Severity: findings.Error, Path: r.req.File, Line: r.req.Line,
+		out = append(out, findings.Finding{ID: findings.IDPHPPackage, Severity: findings.Error, Path: r.req.File, Line: r.req.Line,
 			Message: fmt.Sprintf("%s %s requires PHP %q, which PHP %s does not satisfy: %s", r.req.By, pkg.Version, r.req.Constraint, v, fix)})
 	}
 	if pp := p.PlatformPHP; pp != nil {
 		series, pma, pmi, ok := seriesOf(pp.Value)
 		if !ok {
-			out = append(out, findings.Finding{ID: IDComposerInvalid, Severity: findings.Error, Path: pp.File, Line: pp.Line,
+			out = append(out, findings.Finding{ID: findings.IDComposerInvalid, Severity: findings.Error, Path: pp.File, Line: pp.Line,
 				Message: fmt.Sprintf("config.platform.php %q is not a version: write the PHP version the app runs on, e.g. \"%s.0\"", pp.Value, v)})
 			return out
 		}
 		vma, vmi, _ := composer.MajorMinor(v)
 		switch {
 		case vma < pma || vma == pma && vmi < pmi:
-			out = append(out, findings.Finding{ID: IDPHPPlatform, Severity: findings.Error, Path: pp.File, Line: pp.Line,
+			out = append(out, findings.Finding{ID: findings.IDPHPPlatform, Severity: findings.Error, Path: pp.File, Line: pp.Line,
 				Message: fmt.Sprintf("config.platform.php is %q: Composer resolved the dependencies for PHP %s, and they may not run on the image's older PHP %s; use --php %s, or set config.platform.php to \"%s.0\" and run composer update",
 					pp.Value, series, v, series, v)})
 		case vma > pma || vmi > pmi:
-			out = append(out, findings.Finding{ID: IDPHPPlatform, Severity: findings.Warning, Path: pp.File, Line: pp.Line,
+			out = append(out, findings.Finding{ID: findings.IDPHPPlatform, Severity: findings.Warning, Path: pp.File, Line: pp.Line,
 				Message: fmt.Sprintf("config.platform.php is %q: Composer resolved the dependencies for PHP %s, not for the image's PHP %s; use --php %s, or set config.platform.php to \"%s.0\" and run composer update",
 					pp.Value, series, v, series, v)})
 		}
@@ -154,7 +154,7 @@ func PHPVersion(p *composer.Project, line int, php string) []findings.Finding {
 // the series of config.platform.php when the line has it and it satisfies
 // them (the dependencies were resolved for it), and otherwise versions not
 // older than it. Without requirements it is the line's newest. When no
-// version satisfies them it returns "" and an IDPHPUnsatisfiable finding.
+// version satisfies them it returns "" and an findings.IDPHPUnsatisfiable finding.
 // It returns an error for a line that does not exist.
 func ChoosePHP(p *composer.Project, line int) (string, []findings.Finding, error) {
 	versions, err := extensions.PHPVersions(line)
@@ -204,6 +204,6 @@ func unsatisfiable(rules []phpRule, line int, versions []string) findings.Findin
 	} else {
 		fix += ", or change the PHP requirements"
 	}
-	return findings.Finding{ID: IDPHPUnsatisfiable, Severity: findings.Error, Path: culprit.req.File, Line: culprit.req.Line,
+	return findings.Finding{ID: findings.IDPHPUnsatisfiable, Severity: findings.Error, Path: culprit.req.File, Line: culprit.req.Line,
 		Message: fmt.Sprintf("no PHP version of Bref %d (%s) satisfies %s: %s", line, joinWords(versions), what, fix)}
 }

@@ -63,9 +63,9 @@ func TestChoosePHP(t *testing.T) {
 		{name: "platform newer than the line", p: project("^8.0", "8.5.0"), line: 2, want: "8.4"},
 		{name: "package caps the version", p: project("^8.2", "", ">=8.1 <8.4"), line: 3, want: "8.3"},
 		{name: "or", p: project("~8.2.0 || ~8.4.0", ""), line: 3, want: "8.4"},
-		{name: "none on the line", p: project("^7.4", ""), line: 3, wantID: IDPHPUnsatisfiable, wantLine: 3, wantFix: "--bref 1 --php 7.4"},
-		{name: "a package leaves none", p: project("^8.4", "", "<8.4"), line: 3, wantID: IDPHPUnsatisfiable, wantLine: 10, wantFix: "together with require.php"},
-		{name: "a package alone leaves none", p: project("^8.1", "", "<8.2"), line: 3, wantID: IDPHPUnsatisfiable, wantLine: 10, wantFix: "use --bref 2 --php 8.1"},
+		{name: "none on the line", p: project("^7.4", ""), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 3, wantFix: "--bref 1 --php 7.4"},
+		{name: "a package leaves none", p: project("^8.4", "", "<8.4"), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 10, wantFix: "together with require.php"},
+		{name: "a package alone leaves none", p: project("^8.1", "", "<8.2"), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 10, wantFix: "use --bref 2 --php 8.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,21 +103,21 @@ func TestPHPVersion(t *testing.T) {
 		{name: "satisfied", p: project("^8.2", "8.3.1", ">=7.4"), line: 3, php: "8.3"},
 		{name: "series allowed by a patch lower bound", p: project("^8.2.10", ""), line: 3, php: "8.2"},
 		{name: "caret refuses older", p: project("^8.3", ""), line: 2, php: "8.2", want: []want{
-			{IDPHPRequire, findings.Error, "composer.json", 3, []string{"--php 8.4", "change require.php"}}}},
+			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"--php 8.4", "change require.php"}}}},
 		{name: "no version of any line", p: project("^9.0", ""), line: 3, php: "8.4", want: []want{
-			{IDPHPRequire, findings.Error, "composer.json", 3, []string{"no Bref line"}}}},
+			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"no Bref line"}}}},
 		{name: "another line has it", p: project("~7.4", ""), line: 3, php: "8.4", want: []want{
-			{IDPHPRequire, findings.Error, "composer.json", 3, []string{"--bref 1 --php 7.4"}}}},
+			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"--bref 1 --php 7.4"}}}},
 		{name: "platform newer than the image", p: project("^8.1", "8.3.0"), line: 2, php: "8.1", want: []want{
-			{IDPHPPlatform, findings.Error, "composer.json", 9, []string{"older PHP 8.1", "--php 8.3"}}}},
+			{findings.IDPHPPlatform, findings.Error, "composer.json", 9, []string{"older PHP 8.1", "--php 8.3"}}}},
 		{name: "platform older than the image", p: project("^8.1", "8.1"), line: 2, php: "8.4", want: []want{
-			{IDPHPPlatform, findings.Warning, "composer.json", 9, []string{"--php 8.1", `"8.4.0"`}}}},
+			{findings.IDPHPPlatform, findings.Warning, "composer.json", 9, []string{"--php 8.1", `"8.4.0"`}}}},
 		{name: "platform not a version", p: project("^8.1", "eight"), line: 2, php: "8.4", want: []want{
-			{IDComposerInvalid, findings.Error, "composer.json", 9, []string{"not a version"}}}},
+			{findings.IDComposerInvalid, findings.Error, "composer.json", 9, []string{"not a version"}}}},
 		{name: "constraint does not parse", p: project("^8.x.y", ""), line: 2, php: "8.4", want: []want{
-			{IDComposerInvalid, findings.Error, "composer.json", 3, []string{"Composer constraint"}}}},
+			{findings.IDComposerInvalid, findings.Error, "composer.json", 3, []string{"Composer constraint"}}}},
 		{name: "package", p: project("^8.0", "", "^7.2 || ~8.0.0"), line: 2, php: "8.2", want: []want{
-			{IDPHPPackage, findings.Error, "composer.lock", 10, []string{"acme/pkga", "--php 8.0"}}}},
+			{findings.IDPHPPackage, findings.Error, "composer.lock", 10, []string{"acme/pkga", "--php 8.0"}}}},
 		{name: "not a PHP version", p: project("^9.0", ""), line: 3, php: "eight"},
 	}
 	for _, tc := range tests {
@@ -143,25 +143,25 @@ func TestMissingExtensions(t *testing.T) {
 			Files: []string{"/opt/bref-extra/redis.so"},
 			Ini:   map[string]string{"/opt/bref/etc/php/conf.d/ext-redis.ini": "extension=/opt/bref-extra/redis.so"}}},
 		{name: "copied by hand without its ini", p: req("redis"), pl: Platform{Line: 1, PHP: "8.0", Files: []string{"/opt/bref-extra/redis.so"}}, want: []want{
-			{IDExtMissing, findings.Error, "composer.json", 5, []string{"--ext redis", "bref/extra-redis-php-80:0.10"}}}},
+			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"--ext redis", "bref/extra-redis-php-80:0.10"}}}},
 		{name: "enabled by the app's ini", p: req("pdo_pgsql"), pl: Platform{Line: 2, PHP: "8.2",
 			Ini: map[string]string{"/var/task/php/conf.d/pg.ini": "extension = \"pdo_pgsql.so\" ; for Postgres\n"}}},
 		{name: "ini in a directory PHP does not scan", p: req("intl"), pl: Platform{Line: 2, PHP: "8.2",
 			Ini: map[string]string{"/var/task/ini/intl.ini": "extension=intl\n"}}, want: []want{
-			{IDExtDisabled, findings.Error, "composer.json", 5, []string{"php/conf.d/intl.ini"}}}},
+			{findings.IDExtDisabled, findings.Error, "composer.json", 5, []string{"php/conf.d/intl.ini"}}}},
 		{name: "commented out", p: req("intl"), pl: Platform{Line: 2, PHP: "8.2",
 			Ini: map[string]string{"/var/task/php/conf.d/intl.ini": ";extension=intl\n"}}, want: []want{
-			{IDExtDisabled, findings.Error, "composer.json", 5, nil}}},
+			{findings.IDExtDisabled, findings.Error, "composer.json", 5, nil}}},
 		{name: "arm64", p: req("gmp"), pl: Platform{Line: 3, PHP: "8.4", Arch: "arm64"}, want: []want{
-			{IDExtMissing, findings.Error, "composer.json", 5, []string{"no arm64 extension images", "--platform linux/amd64"}}}},
+			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"no arm64 extension images", "--platform linux/amd64"}}}},
 		{name: "image not built for the PHP version", p: req("imap"), pl: Platform{Line: 2, PHP: "8.4"}, want: []want{
-			{IDExtUnavailable, findings.Error, "composer.json", 5, []string{"use --php 8.0, 8.1, 8.2 or 8.3"}}}},
+			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"use --php 8.0, 8.1, 8.2 or 8.3"}}}},
 		{name: "older tags only", p: req("gmp"), pl: Platform{Line: 1, PHP: "7.4"}, want: []want{
-			{IDExtUnavailable, findings.Error, "composer.json", 5, []string{"--ext gmp@0.9"}}}},
+			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"--ext gmp@0.9"}}}},
 		{name: "zend opcache by its composer name", p: req("zend-opcache"), pl: Platform{Line: 1, PHP: "8.0"}},
 		{name: "pcntl in the console runtime", p: req("pcntl"), pl: Platform{Line: 3, PHP: "8.4", Runtime: extensions.Console}},
 		{name: "ffi on Bref 1", p: req("ffi"), pl: Platform{Line: 1, PHP: "8.1"}, want: []want{
-			{IDExtUnavailable, findings.Error, "composer.json", 5, []string{"in no Bref 1 image"}}}},
+			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"in no Bref 1 image"}}}},
 		{name: "bad platform", p: req("gmp"), pl: Platform{Line: 3, PHP: "7.4"}},
 		{name: "no project", p: nil, pl: Platform{Line: 3, PHP: "8.4"}},
 	}
@@ -207,15 +207,15 @@ func TestBrefLibrary(t *testing.T) {
 	}{
 		{name: "same major", p: lock(bref("v2.3.4", nil)), line: 2},
 		{name: "v1 library on a v3 image", p: lock(bref("1.7.3", nil)), line: 3, want: []want{
-			{IDBrefVersion, findings.Error, "composer.lock", 5, []string{"--bref 1", "bref/bref:^3"}}}},
+			{findings.IDBrefVersion, findings.Error, "composer.lock", 5, []string{"--bref 1", "bref/bref:^3"}}}},
 		{name: "branch with alias", p: lock(bref("dev-main", map[string]string{"dev-main": "3.x-dev"})), line: 2, want: []want{
-			{IDBrefVersion, findings.Error, "composer.lock", 5, []string{"--bref 3"}}}},
+			{findings.IDBrefVersion, findings.Error, "composer.lock", 5, []string{"--bref 3"}}}},
 		{name: "branch without alias", p: lock(bref("dev-feature", nil)), line: 2},
 		{name: "not installed", p: lock(), line: 1, want: []want{
-			{IDBrefMissing, findings.Error, "", 0, []string{"composer require bref/bref:^1"}}}},
+			{findings.IDBrefMissing, findings.Error, "", 0, []string{"composer require bref/bref:^1"}}}},
 		{name: "no lock nor installed.json", p: &composer.Project{HasJSON: true}, line: 3},
 		{name: "from installed.json", p: &composer.Project{HasInstalled: true, Packages: []composer.Package{{Name: "bref/bref", Version: "2.0.0", File: composer.InstalledFile, Line: 3, VersionLine: 0}}}, line: 3, want: []want{
-			{IDBrefVersion, findings.Error, composer.InstalledFile, 3, []string{"--bref 2"}}}},
+			{findings.IDBrefVersion, findings.Error, composer.InstalledFile, 3, []string{"--bref 2"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,15 +238,15 @@ func TestHandler(t *testing.T) {
 		{name: "function default", rt: extensions.Function, handler: ""},
 		{name: "function class name", rt: extensions.Function, handler: `App\Handler\SqsHandler`},
 		{name: "console missing", rt: extensions.Console, handler: "bin/artisan", want: []want{
-			{IDHandlerMissing, findings.Error, "bin/artisan", 0, []string{"not in the app"}}}},
+			{findings.IDHandlerMissing, findings.Error, "bin/artisan", 0, []string{"not in the app"}}}},
 		{name: "absolute", rt: extensions.FPM, handler: "/var/task/public/index.php", want: []want{
-			{IDHandlerMissing, findings.Error, "", 0, []string{"relative to /var/task", "--cmd public/index.php"}}}},
+			{findings.IDHandlerMissing, findings.Error, "", 0, []string{"relative to /var/task", "--cmd public/index.php"}}}},
 		{name: "escapes", rt: extensions.FPM, handler: "../index.php", want: []want{
-			{IDHandlerMissing, findings.Error, "", 0, []string{"relative to /var/task"}}}},
+			{findings.IDHandlerMissing, findings.Error, "", 0, []string{"relative to /var/task"}}}},
 		{name: "directory", rt: extensions.Function, handler: "lambda", want: []want{
-			{IDHandlerMissing, findings.Error, "lambda", 0, []string{"is a directory"}}}},
+			{findings.IDHandlerMissing, findings.Error, "lambda", 0, []string{"is a directory"}}}},
 		{name: "function not php", rt: extensions.Function, handler: "bin/console", want: []want{
-			{IDHandlerNotPHP, findings.Error, "bin/console", 0, []string{"--cmd index.php"}}}},
+			{findings.IDHandlerNotPHP, findings.Error, "bin/console", 0, []string{"--cmd index.php"}}}},
 		{name: "cleaned", rt: extensions.FPM, handler: "./public//index.php"},
 	}
 	for _, tc := range tests {
@@ -269,7 +269,7 @@ func TestHandlerIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFindings(t, Handler(app, extensions.FPM, ""), []want{
-		{IDHandlerMissing, findings.Error, "public/index.php", 0, []string{`pattern "public" (line 3)`}}})
+		{findings.IDHandlerMissing, findings.Error, "public/index.php", 0, []string{`pattern "public" (line 3)`}}})
 }
 
 func TestVendorIgnorePatterns(t *testing.T) {
@@ -280,10 +280,10 @@ func TestVendorIgnorePatterns(t *testing.T) {
 	}{
 		{name: "none", dockerfile: ""},
 		{name: "exception keeps it", dockerfile: "vendor\n!vendor/autoload.php\n"},
-		{name: "whole vendor", dockerfile: "vendor/\n", want: []want{{IDVendorIgnored, findings.Error, ".dockerignore", 1, []string{`"vendor"`}}}},
-		{name: "glob", dockerfile: "# keep it small\n**/autoload.php\n", want: []want{{IDVendorIgnored, findings.Error, ".dockerignore", 2, []string{`"**/autoload.php"`}}}},
-		{name: "re-excluded", dockerfile: "vendor\n!vendor/autoload.php\nvendor/*.php\n", want: []want{{IDVendorIgnored, findings.Error, ".dockerignore", 3, []string{`"vendor/*.php"`}}}},
-		{name: "leading slash", dockerfile: "/vendor\n", want: []want{{IDVendorIgnored, findings.Error, ".dockerignore", 1, []string{`"vendor"`}}}},
+		{name: "whole vendor", dockerfile: "vendor/\n", want: []want{{findings.IDVendorIgnored, findings.Error, ".dockerignore", 1, []string{`"vendor"`}}}},
+		{name: "glob", dockerfile: "# keep it small\n**/autoload.php\n", want: []want{{findings.IDVendorIgnored, findings.Error, ".dockerignore", 2, []string{`"**/autoload.php"`}}}},
+		{name: "re-excluded", dockerfile: "vendor\n!vendor/autoload.php\nvendor/*.php\n", want: []want{{findings.IDVendorIgnored, findings.Error, ".dockerignore", 3, []string{`"vendor/*.php"`}}}},
+		{name: "leading slash", dockerfile: "/vendor\n", want: []want{{findings.IDVendorIgnored, findings.Error, ".dockerignore", 1, []string{`"vendor"`}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,9 +381,9 @@ func TestDevPackages(t *testing.T) {
 	}{
 		{name: "none installed", paths: []string{"vendor/autoload.php", "vendor/laravel/framework/"}},
 		{name: "one, from a file path", paths: []string{"vendor/mockery/mockery/library/Mockery.php"}, want: []want{
-			{IDDevPackages, findings.Warning, "vendor", 0, []string{"1 require-dev package (mockery/mockery)", "--no-dev"}}}},
+			{findings.IDDevPackages, findings.Warning, "vendor", 0, []string{"1 require-dev package (mockery/mockery)", "--no-dev"}}}},
 		{name: "many", paths: []string{"vendor/phpunit/phpunit/", "vendor/mockery/mockery/", "vendor/fakerphp/faker/", "vendor/nunomaduro/collision/", "vendor/laravel/pint/"}, want: []want{
-			{IDDevPackages, findings.Warning, "vendor", 0, []string{"5 require-dev packages (phpunit/phpunit, mockery/mockery, fakerphp/faker, 2 more)"}}}},
+			{findings.IDDevPackages, findings.Warning, "vendor", 0, []string{"5 require-dev packages (phpunit/phpunit, mockery/mockery, fakerphp/faker, 2 more)"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -405,13 +405,13 @@ func TestSecrets(t *testing.T) {
 	got := Secrets(NewApp("", paths, nil))
 	W := findings.Warning
 	checkFindings(t, got, []want{
-		{IDSecretDotenv, W, ".env.local", 0, nil},
-		{IDSecretAuthJSON, W, "auth.json", 0, nil},
-		{IDSecretDotenv, W, "config/.env.production", 0, nil},
-		{IDSecretKey, W, "home/.ssh/id_rsa", 0, nil},
-		{IDSecretKey, W, "keys/cert.pem", 0, nil},
-		{IDSecretKey, W, "keys/server.key", 0, nil},
-		{IDSecretGit, W, "packages/lib/.git", 0, []string{"add packages/lib/.git to .dockerignore"}},
+		{findings.IDSecretDotenv, W, ".env.local", 0, nil},
+		{findings.IDSecretAuthJSON, W, "auth.json", 0, nil},
+		{findings.IDSecretDotenv, W, "config/.env.production", 0, nil},
+		{findings.IDSecretKey, W, "home/.ssh/id_rsa", 0, nil},
+		{findings.IDSecretKey, W, "keys/cert.pem", 0, nil},
+		{findings.IDSecretKey, W, "keys/server.key", 0, nil},
+		{findings.IDSecretGit, W, "packages/lib/.git", 0, []string{"add packages/lib/.git to .dockerignore"}},
 	})
 }
 
@@ -426,10 +426,10 @@ func TestIniScanDir(t *testing.T) {
 		{name: "bref's and more, trailing slashes", env: []string{"PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d/:/var/task/php/conf.d/:/var/task/ini"}},
 		{name: "empty element keeps the compiled-in dirs", env: []string{"PHP_INI_SCAN_DIR=:/var/task/ini"}},
 		{name: "one custom dir", env: []string{"PHP_INI_SCAN_DIR=/var/task/ini"}, want: []want{
-			{IDIniScanDir, findings.Error, "", 0, []string{"PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d:/var/task/ini"}}}},
+			{findings.IDIniScanDir, findings.Error, "", 0, []string{"PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d:/var/task/ini"}}}},
 		{name: "last one wins", env: []string{"PHP_INI_SCAN_DIR=/var/task/ini", "PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d"}},
 		{name: "app dir left out", env: []string{"PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d"}, want: []want{
-			{IDIniScanDir, findings.Warning, "", 0, []string{"/var/task/php/conf.d", "PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d"}}}},
+			{findings.IDIniScanDir, findings.Warning, "", 0, []string{"/var/task/php/conf.d", "PHP_INI_SCAN_DIR=/opt/bref/etc/php/conf.d:/var/task/php/conf.d"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -449,16 +449,16 @@ func TestUnloadedExtensions(t *testing.T) {
 			Files: []string{"/opt/bref-extra/redis.so", confd + "ext-redis.ini"},
 			Ini:   map[string]string{confd + "ext-redis.ini": "extension=/opt/bref-extra/redis.so\n"}}},
 		{name: "v1 /opt/bref-extra copied alone", pl: Platform{Line: 1, Files: []string{"/opt/bref-extra/redis.so"}}, want: []want{
-			{IDIniNotLoaded, findings.Error, "/opt/bref-extra/redis.so", 0, []string{`"extension=/opt/bref-extra/redis.so"`}}}},
+			{findings.IDExtNotLoaded, findings.Error, "/opt/bref-extra/redis.so", 0, []string{`"extension=/opt/bref-extra/redis.so"`}}}},
 		{name: "v2 by name", pl: Platform{Line: 2,
 			Files: []string{"/opt/bref/extensions/sqlsrv.so", "/opt/bref/extensions/pdo_sqlsrv.so"},
 			Ini:   map[string]string{confd + "ext-sqlsrv.ini": "extension=sqlsrv.so\n  extension=pdo_sqlsrv.so\n"}}},
 		{name: "v2 without ini", pl: Platform{Line: 2, Files: []string{"/opt/bref/extensions/gmp.so", "/opt/lib/libgmp.so"}}, want: []want{
-			{IDIniNotLoaded, findings.Error, "/opt/bref/extensions/gmp.so", 0, []string{`"extension=gmp"`}}}},
+			{findings.IDExtNotLoaded, findings.Error, "/opt/bref/extensions/gmp.so", 0, []string{`"extension=gmp"`}}}},
 		{name: "a relative name does not reach /opt/bref-extra", pl: Platform{Line: 1,
 			Files: []string{"/opt/bref-extra/odbc.so"},
 			Ini:   map[string]string{"/var/task/php/conf.d/odbc.ini": "extension=odbc\n"}}, want: []want{
-			{IDIniNotLoaded, findings.Error, "/opt/bref-extra/odbc.so", 0, nil}}},
+			{findings.IDExtNotLoaded, findings.Error, "/opt/bref-extra/odbc.so", 0, nil}}},
 		{name: "off on purpose", pl: Platform{Line: 1,
 			Files: []string{"/opt/bref-extra/ddtrace.so", "/opt/bref-extra/datadog-profiling.so"},
 			Ini:   map[string]string{confd + "98-ddtrace.ini": "extension = /opt/bref-extra/ddtrace.so\n;extension = /opt/bref-extra/datadog-profiling.so\n"}}},
@@ -468,7 +468,7 @@ func TestUnloadedExtensions(t *testing.T) {
 		{name: "ini outside the scanned dirs", pl: Platform{Line: 2, Env: []string{"PHP_INI_SCAN_DIR=/var/task/ini"},
 			Files: []string{"/opt/bref/extensions/gmp.so"},
 			Ini:   map[string]string{confd + "ext-gmp.ini": "extension=gmp\n"}}, want: []want{
-			{IDIniNotLoaded, findings.Error, "/opt/bref/extensions/gmp.so", 0, nil}}},
+			{findings.IDExtNotLoaded, findings.Error, "/opt/bref/extensions/gmp.so", 0, nil}}},
 		{name: "app libraries are not extensions", pl: Platform{Line: 3,
 			Files: []string{"/var/task/lib/libfoo.so", "/var/task/vendor/x/ffi/libbar.so", "/var/task/php/ext/baz.so"},
 			Ini:   map[string]string{"/var/task/php/conf.d/baz.ini": "extension='/var/task/php/ext/baz.so'\n"}}},
@@ -510,7 +510,7 @@ func TestIDsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, id := range IDs() {
+	for _, id := range appIDs {
 		if seen[id] {
 			t.Errorf("ID %q is listed twice", id)
 		}
@@ -519,4 +519,16 @@ func TestIDsDocumented(t *testing.T) {
 			t.Errorf("doc.go does not document %q as \"//   - %s (severity): example\"", id, id)
 		}
 	}
+}
+
+// appIDs are the IDs of the app checks (Run), each with a fixture app.
+var appIDs = []string{
+	findings.IDComposerInvalid,
+	findings.IDExtMissing, findings.IDExtDisabled, findings.IDExtCLIOnly, findings.IDExtUnavailable,
+	findings.IDBrefVersion, findings.IDBrefMissing,
+	findings.IDPHPRequire, findings.IDPHPPlatform, findings.IDPHPPackage, findings.IDPHPUnsatisfiable,
+	findings.IDHandlerMissing, findings.IDHandlerNotPHP, findings.IDHandlerNoReturn,
+	findings.IDVendorMissing, findings.IDVendorIgnored,
+	findings.IDDevPackages, findings.IDSecretDotenv, findings.IDSecretAuthJSON, findings.IDSecretKey, findings.IDSecretGit,
+	findings.IDIniScanDir, findings.IDExtNotLoaded,
 }

@@ -126,11 +126,32 @@ func isOperator(t string) bool {
 // parseAtom parses one AND-ed constraint into one or two comparisons, as
 // composer/semver's VersionParser::parseConstraint does.
 func parseAtom(s string) ([]atom, error) {
-	c := s
+	c, stabilityFlag := stripAtomSuffixes(s)
+	if atoms, ok := parseMatchAll(c); ok {
+		return atoms, nil
+	}
+	if strings.HasPrefix(c, "~>") {
+		return nil, fmt.Errorf("%q: invalid operator \"~>\", you probably meant \"~\"", s)
+	}
+	atoms, ok, err := parseRange(c)
+	if !ok {
+		atoms, err = parseComparison(c, stabilityFlag)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", s, err)
+	}
+	return atoms, nil
+}
+
+// stripAtomSuffixes removes from one constraint what does not take part
+// in the comparison: an alias ("1.0 as 2.0" is "1.0"), a stability flag
+// ("^1.0@beta"; returned lower-cased, "" for "stable", and a lone flag
+// is "*") and a commit reference ("dev-main#abc123" is "dev-main").
+func stripAtomSuffixes(s string) (c, stabilityFlag string) {
+	c = s
 	if m := aliasRe.FindStringSubmatch(c); m != nil {
 		c = m[1]
 	}
-	stabilityFlag := ""
 	if m := atomFlagRe.FindStringSubmatch(c); m != nil {
 		c = m[1]
 		if c == "" {
@@ -143,104 +164,161 @@ func parseAtom(s string) ([]atom, error) {
 	if m := refRe.FindStringSubmatch(c); m != nil {
 		c = m[1]
 	}
+	return c, stabilityFlag
+}
 
-	if m := matchAllRe.FindStringSubmatch(c); m != nil {
-		if m[1] != "" || m[2] != "" {
-			return []atom{{op: ">=", ver: version{num: zeroDev()}}}, nil
-		}
-		return []atom{{op: "*"}}, nil
+// parseMatchAll parses a constraint that matches every version ("*",
+// "x.*"; with a "v" or several parts, every numeric version), and reports
+// whether c is one.
+func parseMatchAll(c string) ([]atom, bool) {
+	m := matchAllRe.FindStringSubmatch(c)
+	if m == nil {
+		return nil, false
 	}
-
-	if strings.HasPrefix(c, "~>") {
-		return nil, fmt.Errorf("%q: invalid operator \"~>\", you probably meant \"~\"", s)
+	if m[1] != "" || m[2] != "" {
+		return []atom{{op: ">=", ver: version{num: zeroDev()}}}, true
 	}
+	return []atom{{op: "*"}}, true
+}
 
-	if m := tildeRe.FindStringSubmatch(c); m != nil {
-		// The position of the last given number; ".x-dev" shifts it.
-		pos := lastGiven(m[1:5])
-		if m[8] != "" {
-			pos++
+// parseRange parses a tilde, caret, wildcard or hyphen range, tried in
+// that order, and reports whether c is one of them. The error, when c is a
+// range, does not name c.
+func parseRange(c string) ([]atom, bool, error) {
+	for _, parse := range []func(string) ([]atom, bool, error){parseTilde, parseCaret, parseXRange, parseHyphen} {
+		if atoms, ok, err := parse(c); ok {
+			return atoms, true, err
 		}
-		low, err := lowerBound(c[1:], m[5] == "" && m[7] == "" && m[8] == "")
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		high, err := bumped(m[1:5], max(1, pos-1))
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, nil
 	}
+	return nil, false, nil
+}
 
-	if m := caretRe.FindStringSubmatch(c); m != nil {
-		// The left-most non-zero part may not change; a missing part counts
-		// as non-zero ("^0" is <1, "^0.0" is <0.1).
-		pos := 3
-		switch {
-		case m[1] != "0" || m[2] == "":
-			pos = 1
-		case m[2] != "0" || m[3] == "":
-			pos = 2
-		}
-		low, err := lowerBound(c[1:], m[5] == "" && m[7] == "" && m[8] == "")
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		high, err := bumped(m[1:5], pos)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, nil
+// parseTilde parses a tilde range ("~1.2" is >=1.2.0-dev <2.0.0-dev) and
+// reports whether c is one.
+func parseTilde(c string) ([]atom, bool, error) {
+	m := tildeRe.FindStringSubmatch(c)
+	if m == nil {
+		return nil, false, nil
 	}
-
-	if m := xRangeRe.FindStringSubmatch(c); m != nil {
-		parts := []string{m[1], m[2], m[3], ""}
-		pos := lastGiven(parts)
-		low, err := padded(parts, pos)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		high, err := bumped(parts, pos)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		if compareVersions(low, version{num: zeroDev()}) == 0 {
-			return []atom{{op: "<", ver: high}}, nil
-		}
-		return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, nil
+	// The position of the last given number; ".x-dev" shifts it.
+	pos := lastGiven(m[1:5])
+	if m[8] != "" {
+		pos++
 	}
+	atoms, err := bumpRange(c[1:], m, max(1, pos-1))
+	return atoms, true, err
+}
 
-	if m := hyphenRe.FindStringSubmatch(c); m != nil {
-		// m[1] is the lower version, its groups 2-9; m[10] the upper, 11-18.
-		low, err := parseVersion(m[1])
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		if m[6] == "" && m[8] == "" && m[9] == "" && low.stable() {
-			low = low.withPre(preDev)
-		}
-		if _, err := parseVersion(m[10]); err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		if (m[12] != "" && m[13] != "") || m[15] != "" || m[17] != "" || m[18] != "" {
-			high, err := parseVersion(m[10])
-			if err != nil {
-				return nil, fmt.Errorf("%q: %w", s, err)
-			}
-			return []atom{{op: ">=", ver: low}, {op: "<=", ver: high}}, nil
-		}
-		// A partial upper version is a wildcard: "2.0" is "2.0.*", so <2.1.
-		pos := 2
-		if m[12] == "" {
-			pos = 1
-		}
-		high, err := bumped(m[11:15], pos)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", s, err)
-		}
-		return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, nil
+// parseCaret parses a caret range ("^1.2" is >=1.2.0-dev <2.0.0-dev) and
+// reports whether c is one.
+func parseCaret(c string) ([]atom, bool, error) {
+	m := caretRe.FindStringSubmatch(c)
+	if m == nil {
+		return nil, false, nil
 	}
+	// The left-most non-zero part may not change; a missing part counts
+	// as non-zero ("^0" is <1, "^0.0" is <0.1).
+	pos := 3
+	switch {
+	case m[1] != "0" || m[2] == "":
+		pos = 1
+	case m[2] != "0" || m[3] == "":
+		pos = 2
+	}
+	atoms, err := bumpRange(c[1:], m, pos)
+	return atoms, true, err
+}
 
+// bumpRange is the range of a tilde or caret constraint: at least the
+// version v, whose versionPattern groups are m, and below v with its part
+// at pos (1-based) bumped.
+func bumpRange(v string, m []string, pos int) ([]atom, error) {
+	low, err := lowerBound(v, m[5] == "" && m[7] == "" && m[8] == "")
+	if err != nil {
+		return nil, err
+	}
+	high, err := bumped(m[1:5], pos)
+	if err != nil {
+		return nil, err
+	}
+	return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, nil
+}
+
+// parseXRange parses a wildcard range ("1.2.*" is >=1.2.0-dev <1.3.0-dev)
+// and reports whether c is one.
+func parseXRange(c string) ([]atom, bool, error) {
+	m := xRangeRe.FindStringSubmatch(c)
+	if m == nil {
+		return nil, false, nil
+	}
+	parts := []string{m[1], m[2], m[3], ""}
+	pos := lastGiven(parts)
+	low, err := padded(parts, pos)
+	if err != nil {
+		return nil, true, err
+	}
+	high, err := bumped(parts, pos)
+	if err != nil {
+		return nil, true, err
+	}
+	if compareVersions(low, version{num: zeroDev()}) == 0 {
+		return []atom{{op: "<", ver: high}}, true, nil
+	}
+	return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, true, nil
+}
+
+// parseHyphen parses a hyphen range ("1.0 - 2.0" is >=1.0.0-dev
+// <2.1.0-dev) and reports whether c is one.
+func parseHyphen(c string) ([]atom, bool, error) {
+	m := hyphenRe.FindStringSubmatch(c)
+	if m == nil {
+		return nil, false, nil
+	}
+	// m[1] is the lower version, its groups 2-9; m[10] the upper, 11-18.
+	low, err := parseVersion(m[1])
+	if err != nil {
+		return nil, true, err
+	}
+	if m[6] == "" && m[8] == "" && m[9] == "" && low.stable() {
+		low = low.withPre(preDev)
+	}
+	high, err := hyphenUpper(m)
+	if err != nil {
+		return nil, true, err
+	}
+	return []atom{{op: ">=", ver: low}, high}, true, nil
+}
+
+// hyphenUpper is the upper comparison of a hyphen range whose hyphenRe
+// groups are m: <= a complete upper version, else < the partial one
+// bumped, as a partial upper version is a wildcard ("2.0" is "2.0.*", so
+// <2.1).
+func hyphenUpper(m []string) (atom, error) {
+	if _, err := parseVersion(m[10]); err != nil {
+		return atom{}, err
+	}
+	if (m[12] != "" && m[13] != "") || m[15] != "" || m[17] != "" || m[18] != "" {
+		high, err := parseVersion(m[10])
+		if err != nil {
+			return atom{}, err
+		}
+		return atom{op: "<=", ver: high}, nil
+	}
+	pos := 2
+	if m[12] == "" {
+		pos = 1
+	}
+	high, err := bumped(m[11:15], pos)
+	if err != nil {
+		return atom{}, err
+	}
+	return atom{op: "<", ver: high}, nil
+}
+
+// parseComparison parses an operator and a version (">=1.2", "1.0",
+// "dev-main"), the operator "==" when none is given. stabilityFlag is the
+// constraint's flag (see stripAtomSuffixes). The error does not name c.
+func parseComparison(c, stabilityFlag string) ([]atom, error) {
 	m := comparatorRe.FindStringSubmatch(c)
 	ver, err := parseVersion(m[2])
 	if err != nil {
@@ -248,17 +326,11 @@ func parseAtom(s string) ([]atom, error) {
 		// given.
 		rest := m[2]
 		if !strings.HasSuffix(rest, "-dev") || !branchLikeRe.MatchString(rest) {
-			return nil, fmt.Errorf("%q: %w", s, err)
+			return nil, err
 		}
 		ver = version{branch: "dev-" + strings.TrimSuffix(rest, "-dev")}
 	}
-	op := m[1]
-	switch op {
-	case "", "=":
-		op = "=="
-	case "<>":
-		op = "!="
-	}
+	op := normalizeOp(m[1])
 	switch {
 	case op != "==" && stabilityFlag != "" && ver.stable():
 		ver = ver.withPre(stabilityPre(stabilityFlag, "", stabilityFlag == "dev"))
@@ -268,6 +340,18 @@ func parseAtom(s string) ([]atom, error) {
 		ver = ver.withPre(preDev)
 	}
 	return []atom{{op: op, ver: ver}}, nil
+}
+
+// normalizeOp turns the operator as written into an atom's: "" and "=" are
+// "==", "<>" is "!=".
+func normalizeOp(op string) string {
+	switch op {
+	case "", "=":
+		return "=="
+	case "<>":
+		return "!="
+	}
+	return op
 }
 
 // zeroDev is 0.0.0-dev, the lowest version.
@@ -313,6 +397,8 @@ func padded(parts []string, pos int) (version, error) {
 	return manipulate(parts, pos, 0)
 }
 
+// manipulate keeps the parts up to pos (1-based), adds inc to the part at
+// pos, sets later parts to 0 and makes the result a dev version.
 func manipulate(parts []string, pos int, inc uint64) (version, error) {
 	var n [4]uint64
 	for i := 0; i < 4 && i < len(parts); i++ {
@@ -343,6 +429,7 @@ func (c Constraint) Check(v string) bool {
 	return c.matches(pv)
 }
 
+// matches reports whether v satisfies every atom of some group.
 func (c Constraint) matches(v version) bool {
 	for _, group := range c.groups {
 		ok := true

@@ -12,9 +12,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
-	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/layers"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // command dispatches one instruction of stage s.
@@ -199,7 +199,7 @@ func (d *dispatcher) refuseRun(c *instructions.RunCommand, line int) error {
 // ignoredByLambda warns about an instruction kept in the config that
 // Lambda ignores.
 func (d *dispatcher) ignoredByLambda(s *stageState, c instructions.Command, line int, why string) {
-	s.findings = append(s.findings, findings.Finding{ID: FindingIgnored, Severity: findings.Warning, Path: d.file, Line: line,
+	s.findings = append(s.findings, findings.Finding{ID: findings.IDIgnored, Severity: findings.Warning, Path: d.file, Line: line,
 		Message: fmt.Sprintf("Lambda ignores %s (%s): the image config keeps it, as Docker does, but it has no effect on Lambda", strings.ToUpper(c.Name()), why)})
 }
 
@@ -244,10 +244,10 @@ func (d *dispatcher) workdir(s *stageState, c *instructions.WorkdirCommand, line
 	wd = path.Clean(wd)
 	s.workdir, s.cfg.WorkingDir = wd, wd
 	if wd != "/" {
-		s.steps = append(s.steps, build.Step{Kind: build.StepMkdir, Name: "workdir", Dest: wd, Chown: s.user, Line: line, CreatedBy: c.String()})
+		s.steps = append(s.steps, plan.Step{Kind: plan.StepMkdir, Name: "workdir", Dest: wd, Chown: s.user, Line: line, CreatedBy: c.String()})
 	}
 	if wd == "/tmp" || strings.HasPrefix(wd, "/tmp/") {
-		s.findings = append(s.findings, findings.Finding{ID: build.FindingTmp, Severity: findings.Warning, Path: d.file, Line: line,
+		s.findings = append(s.findings, findings.Finding{ID: findings.IDTmp, Severity: findings.Warning, Path: d.file, Line: line,
 			Message: fmt.Sprintf("WORKDIR %s: /tmp is empty at every cold start on Lambda: what the image puts there will not be there; use a directory under /var/task", wd)})
 	}
 	return nil
@@ -293,8 +293,8 @@ func (d *dispatcher) copy(s *stageState, a copyArgs) error {
 			return d.errorf(a.line, "%s: %s is a URL: brefimg does not download anything during a build, so that the same inputs give the same image; download it in CI before brefimg (e.g. curl -fLo FILE %s) and COPY the file", text, src, src)
 		}
 	}
-	step := build.Step{
-		Kind:      build.StepCopy,
+	step := plan.Step{
+		Kind:      plan.StepCopy,
 		Sources:   a.sd.SourcePaths,
 		Dest:      destPath(s.workdir, a.sd.DestPath),
 		Chown:     a.chown,
@@ -318,26 +318,27 @@ func (d *dispatcher) copy(s *stageState, a copyArgs) error {
 			if j >= s.index || d.states[j] == nil {
 				return d.errorf(a.line, "%s: stage %s is not defined before this one: COPY --from can only name an earlier stage", text, a.from)
 			}
-			if st := d.states[j]; len(st.steps) == 0 && st.root != build.Scratch {
+			if st := d.states[j]; len(st.steps) == 0 && st.root != plan.Scratch {
 				// A stage that is just an image (FROM bref/extra-redis-php-80:0.10
 				// AS redis): copy from the image, so that its layers can be
 				// appended as they are.
-				step.Image, step.Name, step.Platform = st.root, imageName(st.root), platformString(st.platform)
+				step.Image, step.Name, step.Platform = st.root, imageName(st.root), ptr(st.platform)
+				step.Extension = extensionName(st.root)
 				break
 			}
 			step.Stage, step.Name = d.states[j].key, d.states[j].key
 			s.uses = append(s.uses, j)
 			break
 		}
-		if strings.EqualFold(a.from, build.Scratch) {
+		if strings.EqualFold(a.from, plan.Scratch) {
 			return d.errorf(a.line, "%s: scratch holds no files: name an image or an earlier stage", text)
 		}
 		if _, err := name.ParseReference(a.from); err != nil {
 			return d.errorf(a.line, "%s: --from=%s is neither an earlier stage nor an image reference (%v)", text, a.from, err)
 		}
 		d.checkTag(a.from, a.line)
-		step.Image, step.Name = a.from, imageName(a.from)
-		step.Platform = platformString(d.o.platform)
+		step.Image, step.Name, step.Extension = a.from, imageName(a.from), extensionName(a.from)
+		step.Platform = ptr(d.o.platform)
 	case len(a.sd.SourcePaths) > 0:
 		step.Dir, step.Name = d.o.contextDir, "context"
 		ignore, err := d.ignorePatterns()
@@ -362,10 +363,10 @@ func (d *dispatcher) ignorePatterns() ([]string, error) {
 	d.ignored = true
 	patterns, err := layers.ReadIgnoreFile(d.o.contextDir)
 	if err != nil {
-		return nil, &build.InputError{Err: err}
+		return nil, &plan.InputError{Field: plan.FieldFile, Err: err}
 	}
 	if own, err := readOwnIgnore(d.file); err != nil {
-		return nil, &build.InputError{Err: err}
+		return nil, &plan.InputError{Field: plan.FieldFile, Err: err}
 	} else if own != nil {
 		patterns = own
 	}

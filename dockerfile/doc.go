@@ -1,4 +1,4 @@
-// Package dockerfile turns a Bref-style Dockerfile into a [build.Plan],
+// Package dockerfile turns a Bref-style Dockerfile into a [plan.Plan],
 // with BuildKit's own parser and instruction types
 // (github.com/moby/buildkit/frontend/dockerfile/parser and .../instructions)
 // and BuildKit's variable expansion (.../shell): heredocs, escapes, parser
@@ -25,7 +25,7 @@
 //     them.
 //
 // Refused, with an error naming the Dockerfile, the line and what to do
-// instead (a *build.InputError, exit code 2 in the CLI): RUN and ONBUILD
+// instead (a *plan.InputError, exit code 2 in the CLI): RUN and ONBUILD
 // (brefimg runs no container), base images with ONBUILD triggers, ADD of a
 // URL or a Git repository (no network fetch during a build), and ADD of an
 // xz or zstd archive (at build time).

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -15,23 +14,6 @@ import (
 
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
-)
-
-// Finding IDs of the Dockerfile front end are stable: scripts and
-// suppressions may rely on them. The build adds its own (build.Finding*);
-// a WORKDIR under /tmp is reported as build.FindingTmp.
-const (
-	// FindingUntagged: a bref/ image is named without a tag, so it pulls
-	// :latest, which moves from one Bref line to the next.
-	FindingUntagged = "bref-untagged"
-	// FindingIgnored: an instruction Lambda ignores (USER, EXPOSE, VOLUME,
-	// HEALTHCHECK, STOPSIGNAL, SHELL); the config keeps it.
-	FindingIgnored = "lambda-ignores"
-)
-
-var (
-	brefBaseRe = regexp.MustCompile(`^bref/(arm-)?php-(\d)(\d)(-fpm|-console)?$`)
-	brefExtRe  = regexp.MustCompile(`^bref/extra-([a-z0-9-]+?)-php-(\d)(\d)$`)
 )
 
 // dockerHubRepo returns the Docker Hub repository ref names ("bref/php-80")
@@ -51,24 +33,11 @@ func dockerHubRepo(ref string) (repo string, pinned bool, ok bool) {
 
 // brefExtensionTag returns the tag of a bref/extra-* reference, if it has one.
 func brefExtensionTag(ref string) (string, bool) {
-	repo, pinned, ok := dockerHubRepo(ref)
-	if !ok || !pinned || !brefExtRe.MatchString(repo) || strings.Contains(ref, "@") {
+	_, pinned, ok := dockerHubRepo(ref)
+	if !ok || !pinned || extensionName(ref) == "" || strings.Contains(ref, "@") {
 		return "", false
 	}
 	return ref[strings.LastIndex(ref, ":")+1:], true
-}
-
-// lineOfTag returns the Bref line an extension image tag belongs to, or 0.
-func lineOfTag(tag string) int {
-	switch {
-	case strings.HasPrefix(tag, "0."):
-		return 1
-	case tag == "1" || strings.HasPrefix(tag, "1."):
-		return 2
-	case tag == "3" || strings.HasPrefix(tag, "3."):
-		return 3
-	}
-	return 0
 }
 
 // checkTag warns when ref is a bref/ image without a tag.
@@ -78,12 +47,12 @@ func (d *dispatcher) checkTag(ref string, line int) {
 		return
 	}
 	msg := fmt.Sprintf("%s has no tag, so it pulls :latest, which moved from Bref 1 to Bref 2 in March 2023 (brefphp/bref#1458) and will move again", ref)
-	if m := brefBaseRe.FindStringSubmatch(repo); m != nil {
+	if r, ok := extensions.RecognizeBase(repo); ok {
 		var lines []int
-		php := m[2] + "." + m[3]
+		suffixed := strings.HasSuffix(repo, "-fpm") || strings.HasSuffix(repo, "-console")
 		for _, l := range extensions.Lines() {
 			versions, err := extensions.PHPVersions(l)
-			if err != nil || !slices.Contains(versions, php) || (m[4] != "" && l == 3) || (m[1] != "" && l == 1) {
+			if err != nil || !slices.Contains(versions, r.PHP) || (suffixed && l == 3) || (r.Arch == "arm64" && l == 1) {
 				continue
 			}
 			lines = append(lines, l)
@@ -100,9 +69,8 @@ func (d *dispatcher) checkTag(ref string, line int) {
 		if hint := d.lineFromExtensions(); hint != 0 && slices.Contains(lines, hint) {
 			msg += fmt.Sprintf("; the extension images this Dockerfile copies are for Bref %d, so %s:%d", hint, ref, hint)
 		}
-	} else if m := brefExtRe.FindStringSubmatch(repo); m != nil {
+	} else if _, php, _, ok := extensions.RecognizeExtension(repo); ok {
 		var choices []string
-		php := m[2] + "." + m[3]
 		for _, l := range extensions.Lines() {
 			if versions, err := extensions.PHPVersions(l); err == nil && slices.Contains(versions, php) {
 				choices = append(choices, fmt.Sprintf(":%s (Bref %d)", extensions.DefaultTag(l), l))
@@ -115,7 +83,7 @@ func (d *dispatcher) checkTag(ref string, line int) {
 	} else {
 		msg += ": pin a tag"
 	}
-	d.findings = append(d.findings, findings.Finding{ID: FindingUntagged, Severity: findings.Warning, Path: d.file, Line: line, Message: msg})
+	d.findings = append(d.findings, findings.Finding{ID: findings.IDUntagged, Severity: findings.Warning, Path: d.file, Line: line, Message: msg})
 }
 
 // lineFromExtensions returns the Bref line every tagged extension image of
@@ -123,7 +91,7 @@ func (d *dispatcher) checkTag(ref string, line int) {
 func (d *dispatcher) lineFromExtensions() int {
 	line := 0
 	for _, t := range d.extTags {
-		l := lineOfTag(t)
+		l := extensions.LineOfTag(t)
 		if l == 0 || (line != 0 && l != line) {
 			return 0
 		}
@@ -136,15 +104,27 @@ func (d *dispatcher) lineFromExtensions() int {
 // extension's name for bref/extra-* images, else the repository's last
 // path element.
 func imageName(ref string) string {
+	if n := extensionName(ref); n != "" {
+		return n
+	}
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return ref
 	}
-	repo := r.Context().RepositoryStr()
-	if m := brefExtRe.FindStringSubmatch(repo); m != nil && r.Context().RegistryStr() == name.DefaultRegistry {
-		return m[1]
+	return path.Base(r.Context().RepositoryStr())
+}
+
+// extensionName returns the extension a bref/extra-* image of Docker Hub
+// provides, or "" for any other image.
+func extensionName(ref string) string {
+	repo, _, ok := dockerHubRepo(ref)
+	if !ok {
+		return ""
 	}
-	return path.Base(repo)
+	if n, _, _, ok := extensions.RecognizeExtension(repo); ok {
+		return n
+	}
+	return ""
 }
 
 // readOwnIgnore reads <dockerfile>.dockerignore next to the Dockerfile;

@@ -5,10 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/dockerfile"
+	"github.com/brefimg/brefimg/flagplan"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // TestOptVariantEqualsFlagBuild checks that the seed's Dockerfile, written
@@ -21,9 +21,7 @@ func TestOptVariantEqualsFlagBuild(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join("..", "testdata", "dockerfiles", "seed-opt")
 	app := prepareContext(t, dir)
-	epoch := time.Unix(goldenEpoch, 0)
-
-	flagPlan, err := build.NewPlan(build.Flags{Line: 1, PHP: "8.0", Exts: []string{"redis,gmp"}, AppDir: app, Epoch: epoch, Split: []string{"none"}})
+	flagPlan, err := flagplan.Plan(flagplan.Flags{Line: 1, PHP: "8.0", Exts: []string{"redis,gmp"}, AppDir: app, Split: []string{"none"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +35,9 @@ func TestOptVariantEqualsFlagBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dfPlan.Epoch = epoch
 
-	digest := func(p build.Plan) string {
-		res, err := build.Build(ctx, client, p, build.WithTempDir(t.TempDir()))
+	digest := func(p plan.Plan) string {
+		res, err := buildPlan(t, client, p)
 		if err != nil {
 			t.Fatal(err)
 		}

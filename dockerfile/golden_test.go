@@ -29,11 +29,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/checks"
 	"github.com/brefimg/brefimg/dockerfile"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/internal/fixtures"
 	"github.com/brefimg/brefimg/internal/testregistry"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -318,26 +320,30 @@ func runCase(t *testing.T, reg *testregistry.Registry, client *registry.Client, 
 	}
 	var g golden
 	fail := func(err error) golden {
-		var in *build.InputError
+		var in *plan.InputError
 		if !errors.As(err, &in) {
-			t.Errorf("error %v is not a *build.InputError (exit code 2)", err)
+			t.Errorf("error %v is not a *plan.InputError (exit code 2)", err)
 		}
 		g.err = clean(err.Error()) + "\n"
 		return g
 	}
-	plan, fs, err := dockerfile.Parse(f, df, opts...)
+	pl, fs, err := dockerfile.Parse(f, df, opts...)
 	if err != nil {
 		return fail(err)
 	}
-	plan.Epoch = time.Unix(goldenEpoch, 0)
-	res, err := build.Build(ctx, client, plan, build.WithTempDir(t.TempDir()))
+	res, err := buildPlan(t, client, pl)
 	if err != nil {
 		return fail(err)
 	}
 	defer res.Close()
+	cf, err := res.Image.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var lines []string
-	for _, fd := range append(fs, res.Findings...) {
-		if fd.ID == build.FindingUnpinned {
+	all := slices.Concat(fs, res.Findings, checks.Build(ctx, pl, res, cf.Config))
+	for _, fd := range all {
+		if fd.ID == findings.IDUnpinned {
 			continue // every build from tags has it; build's tests cover it
 		}
 		lines = append(lines, clean(findingLine(fd)))
@@ -345,7 +351,7 @@ func runCase(t *testing.T, reg *testregistry.Registry, client *registry.Client, 
 	if len(lines) > 0 {
 		g.findings = strings.Join(lines, "\n") + "\n"
 	}
-	if len(findings.Errors(res.Findings)) > 0 {
+	if len(findings.Errors(all)) > 0 {
 		return g // the CLI stops here: nothing is pushed
 	}
 	tag, err := name.NewTag(reg.Host + "/golden/" + filepath.Base(dir) + ":1")
@@ -362,7 +368,7 @@ func runCase(t *testing.T, reg *testregistry.Registry, client *registry.Client, 
 	}
 	checkLayers(t, img)
 	var base v1.Image
-	if plan.Base != build.Scratch {
+	if pl.Base != plan.Scratch {
 		ref, err := client.Source(res.Base.Ref + "@" + res.Base.Digest.String())
 		if err != nil {
 			t.Fatal(err)
@@ -379,7 +385,7 @@ func runCase(t *testing.T, reg *testregistry.Registry, client *registry.Client, 
 
 // addedLayers lists the layers the build added: whether it appended
 // another image's blob as it is or made a new one, and the history text.
-func addedLayers(t *testing.T, res *build.Result, img v1.Image) string {
+func addedLayers(t *testing.T, res *plan.Result, img v1.Image) string {
 	t.Helper()
 	cf, err := img.ConfigFile()
 	if err != nil {
@@ -506,7 +512,7 @@ func configOf(t *testing.T, img v1.Image) string {
 	}
 	c := cf.Config
 	for k := range c.Labels {
-		if k == build.AnnotationBaseName || k == build.AnnotationBaseDigest || strings.HasPrefix(k, build.AnnotationInputPrefix) {
+		if k == builder.AnnotationBaseName || k == builder.AnnotationBaseDigest || strings.HasPrefix(k, builder.AnnotationInputPrefix) {
 			delete(c.Labels, k)
 		}
 	}
@@ -712,4 +718,14 @@ func appArchive(t *testing.T) []byte {
 	zw.Write(raw.Bytes())
 	zw.Close()
 	return gz.Bytes()
+}
+
+// buildPlan builds pl with brefimg's builder at the golden epoch.
+func buildPlan(t *testing.T, src builder.Source, pl plan.Plan) (*plan.Result, error) {
+	t.Helper()
+	b, err := builder.New(src, builder.WithTempDir(t.TempDir()), builder.WithEpoch(time.Unix(goldenEpoch, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Build(context.Background(), pl)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/lockfile"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -40,9 +40,9 @@ func WithContextDir(dir string) Option {
 		fi, err := os.Stat(dir)
 		switch {
 		case err != nil:
-			return &build.InputError{Err: fmt.Errorf("build context %q: %w: pass the directory of your PHP app", dir, unwrapPath(err))}
+			return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("build context %q: %w: pass the directory of your PHP app", dir, unwrapPath(err))}
 		case !fi.IsDir():
-			return &build.InputError{Err: fmt.Errorf("build context %q is not a directory: pass the directory of your PHP app", dir)}
+			return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("build context %q is not a directory: pass the directory of your PHP app", dir)}
 		}
 		o.contextDir = dir
 		return nil
@@ -56,7 +56,7 @@ func WithBuildArgs(args ...string) Option {
 		for _, a := range args {
 			k, v, ok := strings.Cut(a, "=")
 			if !ok || k == "" || strings.ContainsAny(k, " \t") {
-				return &build.InputError{Err: fmt.Errorf("--build-arg %q: use NAME=VALUE", a)}
+				return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("--build-arg %q: use NAME=VALUE", a)}
 			}
 			o.buildArgs[k] = v
 		}
@@ -73,7 +73,7 @@ func WithPlatform(platform string) Option {
 	return func(o *options) error {
 		p, err := parsePlatform(platform)
 		if err != nil {
-			return &build.InputError{Err: fmt.Errorf("--platform %q: %w", platform, err)}
+			return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("--platform %q: %w", platform, err)}
 		}
 		o.platform = p
 		return nil
@@ -84,7 +84,7 @@ func WithPlatform(platform string) Option {
 func WithTarget(stage string) Option {
 	return func(o *options) error {
 		if stage == "" {
-			return &build.InputError{Err: errors.New("--target names no stage: give the name of a stage (FROM … AS name)")}
+			return &plan.InputError{Field: plan.FieldFile, Err: errors.New("--target names no stage: give the name of a stage (FROM … AS name)")}
 		}
 		o.target = strings.ToLower(stage)
 		return nil
@@ -104,15 +104,20 @@ func WithImageConfigs(f ConfigFunc) Option {
 	}
 }
 
+// Source reads images by reference; *registry.Client is one.
+type Source interface {
+	Image(ctx context.Context, ref string, platform v1.Platform) (v1.Image, registry.Resolved, error)
+}
+
 // RegistryConfigs reads image configs through src (a *registry.Client):
 // by the digest lock pins the reference to for the platform, when it pins
 // it (lock may be nil), else by tag. Registry errors that are the user's
-// to fix come back as *build.InputError.
-func RegistryConfigs(ctx context.Context, src build.Source, lock *lockfile.File) ConfigFunc {
+// to fix come back as *plan.InputError.
+func RegistryConfigs(ctx context.Context, src Source, lock *lockfile.File) ConfigFunc {
 	return func(ref, platform string) (*v1.ConfigFile, error) {
 		p, err := v1.ParsePlatform(platform)
 		if err != nil {
-			return nil, &build.InputError{Err: fmt.Errorf("platform %q: %w", platform, err)}
+			return nil, &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("platform %q: %w", platform, err)}
 		}
 		r := ref
 		if e, ok := lock.Lookup(ref, platform); ok {
@@ -124,7 +129,7 @@ func RegistryConfigs(ctx context.Context, src build.Source, lock *lockfile.File)
 		img, _, err := src.Image(ctx, r, *p)
 		if err != nil {
 			if registry.IsInput(err) {
-				return nil, &build.InputError{Err: err}
+				return nil, &plan.InputError{Field: plan.FieldFile, Err: err}
 			}
 			return nil, err
 		}

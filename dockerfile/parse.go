@@ -16,8 +16,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
-	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/findings"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // maxDockerfile bounds the size of a Dockerfile Parse reads.
@@ -34,13 +34,13 @@ var defaultShell = []string{"/bin/sh", "-c"}
 // about the Dockerfile itself (the build adds its own). Only the stages
 // the target needs are read past their FROM line, as BuildKit does.
 //
-// Every error a Dockerfile can cause is a *build.InputError naming the
+// Every error a Dockerfile can cause is a *plan.InputError naming the
 // Dockerfile, the line and what to do.
-func Parse(r io.Reader, name string, opts ...Option) (build.Plan, []findings.Finding, error) {
+func Parse(r io.Reader, name string, opts ...Option) (plan.Plan, []findings.Finding, error) {
 	o := options{contextDir: ".", buildArgs: map[string]string{}, platform: v1.Platform{OS: "linux", Architecture: "amd64"}}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
-			return build.Plan{}, nil, err
+			return plan.Plan{}, nil, err
 		}
 	}
 	if name == "" {
@@ -48,17 +48,17 @@ func Parse(r io.Reader, name string, opts ...Option) (build.Plan, []findings.Fin
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxDockerfile+1))
 	if err != nil {
-		return build.Plan{}, nil, fmt.Errorf("reading %s: %w", name, err)
+		return plan.Plan{}, nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	if len(data) > maxDockerfile {
-		return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("%s is larger than %d bytes: is it a Dockerfile?", name, maxDockerfile)}
+		return plan.Plan{}, nil, &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("%s is larger than %d bytes: is it a Dockerfile?", name, maxDockerfile)}
 	}
 	d := &dispatcher{o: o, file: name, configs: map[string]*v1.ConfigFile{}}
-	plan, err := d.run(data)
+	pl, err := d.run(data)
 	if err != nil {
-		return build.Plan{}, nil, err
+		return plan.Plan{}, nil, err
 	}
-	return plan, d.findings, nil
+	return pl, d.findings, nil
 }
 
 // dispatcher follows BuildKit's dockerfile2llb dispatcher, producing plan
@@ -84,9 +84,9 @@ type dispatcher struct {
 type stageState struct {
 	index    int
 	key      string // how Plan.Stages names it
-	root     string // image or build.Scratch the chain starts from
+	root     string // image or plan.Scratch the chain starts from
 	platform v1.Platform
-	steps    []build.Step
+	steps    []plan.Step
 	// env is what expansion sees: the image's environment, then ARG and
 	// ENV values, in order.
 	env     envList
@@ -94,7 +94,7 @@ type stageState struct {
 	workdir string
 	user    string
 	shell   []string
-	cfg     build.Config
+	cfg     plan.Config
 	// cmdSet is whether this stage set CMD (an ENTRYPOINT clears a CMD
 	// it has not set).
 	cmdSet bool
@@ -112,9 +112,9 @@ type stageState struct {
 func (d *dispatcher) errorf(line int, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	if line > 0 {
-		return &build.InputError{Err: fmt.Errorf("%s:%d: %s", d.file, line, msg)}
+		return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("%s:%d: %s", d.file, line, msg)}
 	}
-	return &build.InputError{Err: fmt.Errorf("%s: %s", d.file, msg)}
+	return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("%s: %s", d.file, msg)}
 }
 
 // parseError turns an error of BuildKit's parser into an input error at
@@ -139,25 +139,25 @@ func lineOf(c instructions.Command) int {
 	return 0
 }
 
-func (d *dispatcher) run(data []byte) (build.Plan, error) {
+func (d *dispatcher) run(data []byte) (plan.Plan, error) {
 	res, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
-		return build.Plan{}, d.parseError(err, "fix the Dockerfile's syntax")
+		return plan.Plan{}, d.parseError(err, "fix the Dockerfile's syntax")
 	}
 	d.lex = shell.NewLex(res.EscapeToken)
 	stages, metaArgs, err := instructions.Parse(res.AST, linter.New(&linter.Config{}))
 	if err != nil {
-		return build.Plan{}, d.parseError(err, "fix this instruction")
+		return plan.Plan{}, d.parseError(err, "fix this instruction")
 	}
 	if len(stages) == 0 {
-		return build.Plan{}, d.errorf(0, "no FROM instruction: start the Dockerfile with FROM, e.g. FROM bref/php-84:3")
+		return plan.Plan{}, d.errorf(0, "no FROM instruction: start the Dockerfile with FROM, e.g. FROM bref/php-84:3")
 	}
 	d.stages = stages
 	if err := d.globalArgs(metaArgs); err != nil {
-		return build.Plan{}, err
+		return plan.Plan{}, err
 	}
 	if err := d.resolveBases(); err != nil {
-		return build.Plan{}, err
+		return plan.Plan{}, err
 	}
 	target := len(stages) - 1
 	if d.o.target != "" {
@@ -172,12 +172,12 @@ func (d *dispatcher) run(data []byte) (build.Plan, error) {
 			}
 		}
 		if target < 0 {
-			return build.Plan{}, d.errorf(0, "--target %s: no stage has that name (stages: %s)", d.o.target, strings.Join(names, ", "))
+			return plan.Plan{}, d.errorf(0, "--target %s: no stage has that name (stages: %s)", d.o.target, strings.Join(names, ", "))
 		}
 	}
 	deps, err := d.dependencies()
 	if err != nil {
-		return build.Plan{}, err
+		return plan.Plan{}, err
 	}
 	reachable := map[int]bool{}
 	var visit func(i int)
@@ -200,7 +200,7 @@ func (d *dispatcher) run(data []byte) (build.Plan, error) {
 			continue
 		}
 		if err := d.dispatch(i); err != nil {
-			return build.Plan{}, err
+			return plan.Plan{}, err
 		}
 	}
 	return d.plan(target), nil
@@ -328,7 +328,7 @@ func (d *dispatcher) config(ref string, p v1.Platform, line int) (*v1.ConfigFile
 	}
 	cf, err := d.o.configs(ref, platformString(p))
 	if err != nil {
-		var in *build.InputError
+		var in *plan.InputError
 		if errors.As(err, &in) {
 			return nil, d.errorf(line, "FROM %s: %v", ref, in.Err)
 		}
@@ -370,8 +370,8 @@ func (d *dispatcher) dispatch(i int) error {
 			return d.errorf(line, "FROM %s: the stage is not built", base)
 		}
 		s.inherit(b)
-	case base == build.Scratch:
-		s.root, s.platform = build.Scratch, platform
+	case base == plan.Scratch:
+		s.root, s.platform = plan.Scratch, platform
 		s.env.set("PATH", strings.TrimPrefix(defaultPath, "PATH="))
 		s.envOps = []string{defaultPath}
 		s.workdir, s.cfg.WorkingDir = "/", "/"
@@ -441,11 +441,11 @@ func cloneMap[V any](m map[string]V) map[string]V {
 }
 
 // plan returns the plan of the target stage.
-func (d *dispatcher) plan(target int) build.Plan {
+func (d *dispatcher) plan(target int) plan.Plan {
 	s := d.states[target]
-	p := build.Plan{
+	p := plan.Plan{
 		Base:     s.root,
-		Platform: platformString(s.platform),
+		Platform: s.platform,
 		Steps:    s.steps,
 		Config:   s.cfg,
 		File:     d.file,
@@ -469,7 +469,7 @@ func (d *dispatcher) plan(target int) build.Plan {
 		if !used[i] || st == nil {
 			continue
 		}
-		p.Stages = append(p.Stages, build.Stage{Name: st.key, Base: st.root, Platform: platformString(st.platform), Steps: st.steps})
+		p.Stages = append(p.Stages, plan.Stage{Name: st.key, Base: st.root, Platform: ptr(st.platform), Steps: st.steps})
 	}
 	d.findings = append(d.findings, s.findings...)
 	slices.SortStableFunc(d.findings, func(a, b findings.Finding) int { return a.Line - b.Line })
@@ -510,3 +510,6 @@ func platformString(p v1.Platform) string {
 	}
 	return s
 }
+
+// ptr returns a pointer to a copy of p.
+func ptr(p v1.Platform) *v1.Platform { return &p }

@@ -10,24 +10,24 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/dockerfile"
 	"github.com/brefimg/brefimg/internal/fixtures"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // fixtureConfigs reads image configs from the fixtures, without a registry.
 func fixtureConfigs(ref, platform string) (*v1.ConfigFile, error) {
 	if strings.HasPrefix(ref, "bref/arm-") && platform != "linux/arm64" {
-		return nil, &build.InputError{Err: fmt.Errorf("%s is linux/arm64, not %s", ref, platform)}
+		return nil, &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("%s is linux/arm64, not %s", ref, platform)}
 	}
 	img, err := fixtures.Get(ref)
 	if err != nil {
-		return nil, &build.InputError{Err: err}
+		return nil, &plan.InputError{Field: plan.FieldFile, Err: err}
 	}
 	return img.ConfigFile()
 }
 
-func parse(t *testing.T, df string, opts ...dockerfile.Option) (build.Plan, []string, error) {
+func parse(t *testing.T, df string, opts ...dockerfile.Option) (plan.Plan, []string, error) {
 	t.Helper()
 	opts = append([]dockerfile.Option{dockerfile.WithContextDir(t.TempDir()), dockerfile.WithImageConfigs(fixtureConfigs)}, opts...)
 	plan, fs, err := dockerfile.Parse(strings.NewReader(df), "Dockerfile", opts...)
@@ -39,10 +39,10 @@ func parse(t *testing.T, df string, opts ...dockerfile.Option) (build.Plan, []st
 }
 
 // steps describes a plan's steps: kind, source, destination, line.
-func steps(ss []build.Step) string {
+func steps(ss []plan.Step) string {
 	var out []string
 	for _, s := range ss {
-		kind := map[build.StepKind]string{build.StepCopy: "copy", build.StepMkdir: "mkdir"}[s.Kind]
+		kind := map[plan.StepKind]string{plan.StepCopy: "copy", plan.StepMkdir: "mkdir"}[s.Kind]
 		src := strings.Join(s.Sources, ",")
 		switch {
 		case s.Image != "":
@@ -174,8 +174,8 @@ func TestParsePlans(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if plan.Base != tc.base || plan.Platform != tc.platform || plan.File != "Dockerfile" {
-				t.Errorf("base %q platform %q file %q, want %q %q", plan.Base, plan.Platform, plan.File, tc.base, tc.platform)
+			if plan.Base != tc.base || plan.Platform.String() != tc.platform || plan.File != "Dockerfile" {
+				t.Errorf("base %q platform %q file %q, want %q %q", plan.Base, plan.Platform.String(), plan.File, tc.base, tc.platform)
 			}
 			if got := steps(plan.Steps); got != tc.steps {
 				t.Errorf("steps:\n%s\nwant:\n%s", got, tc.steps)
@@ -246,9 +246,9 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var in *build.InputError
+			var in *plan.InputError
 			if !errors.As(err, &in) {
-				t.Errorf("%v is not a *build.InputError", err)
+				t.Errorf("%v is not a *plan.InputError", err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q lacks %q", err, tc.want)
@@ -364,19 +364,19 @@ func FuzzParse(f *testing.F) {
 		}}, nil
 	}
 	f.Fuzz(func(t *testing.T, df string) {
-		plan, _, err := dockerfile.Parse(strings.NewReader(df), "Dockerfile",
+		pl, _, err := dockerfile.Parse(strings.NewReader(df), "Dockerfile",
 			dockerfile.WithContextDir(ctxDir), dockerfile.WithImageConfigs(configs), dockerfile.WithBuildArgs("A=1"))
 		if err != nil {
-			var in *build.InputError
+			var in *plan.InputError
 			if !errors.As(err, &in) {
-				t.Fatalf("error %v is not a *build.InputError", err)
+				t.Fatalf("error %v is not a *plan.InputError", err)
 			}
 			return
 		}
-		if plan.Base == "" || plan.Platform == "" {
-			t.Fatalf("plan without base or platform: %+v", plan)
+		if pl.Base == "" || pl.Platform.Architecture == "" {
+			t.Fatalf("plan without base or platform: %+v", pl)
 		}
-		for _, s := range plan.Steps {
+		for _, s := range pl.Steps {
 			if !strings.HasPrefix(s.Dest, "/") {
 				t.Fatalf("step %q has a relative destination %q", s.CreatedBy, s.Dest)
 			}

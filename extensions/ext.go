@@ -181,6 +181,18 @@ func DefaultTag(line int) string {
 	return lineInfos[line].extTag
 }
 
+// LineOfTag returns the Bref line an extension image tag belongs to
+// ("0.10" -> 1, "1.8.6" -> 2, "3" -> 3), or 0 for a tag of no line.
+func LineOfTag(tag string) int {
+	major, _, _ := strings.Cut(tag, ".")
+	for _, line := range Lines() {
+		if dm, _, _ := strings.Cut(DefaultTag(line), "."); dm == major {
+			return line
+		}
+	}
+	return 0
+}
+
 // OlderTagsOnly reports whether a line's extension images for PHP version
 // php exist only under tags older than DefaultTag, so that an extension must
 // name its tag explicitly (Bref 1 with PHP 7.3 or 7.4: --ext redis@0.9).

@@ -62,3 +62,12 @@ func Join(fs []Finding) string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+// Summarize joins items with commas, the first n of them and a count of
+// the rest ("a, b and 3 more"); n <= 0 joins them all.
+func Summarize(items []string, n int) string {
+	if n <= 0 || len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}

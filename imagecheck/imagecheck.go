@@ -6,6 +6,7 @@
 package imagecheck
 
 import (
+	"archive/tar"
 	"fmt"
 	"path"
 	"sort"
@@ -20,14 +21,6 @@ import (
 
 // Finding IDs.
 const (
-	IDMediaType     = "lambda-media-type"
-	IDCompression   = "lambda-layer-compression"
-	IDLayerCount    = "lambda-layer-count"
-	IDSize          = "lambda-image-size"
-	IDArchitecture  = "lambda-architecture"
-	IDHistory       = "lambda-history"
-	IDParentDir     = "lambda-parent-dir"
-	IDUnreadable    = "lambda-unreadable"
 	MaxLayers       = 127
 	MaxUncompressed = 10 << 30 // bytes: Lambda's 10 GB image limit
 )
@@ -44,7 +37,7 @@ func Manifest(img v1.Image, uncompressed int64) ([]findings.Finding, error) {
 		return nil, fmt.Errorf("reading the manifest media type: %w", err)
 	}
 	if mt != types.DockerManifestSchema2 && mt != types.OCIManifestSchema1 {
-		add(IDMediaType, findings.Error, "manifest media type %s: Lambda takes only a single-platform Docker v2 schema 2 or OCI image manifest, never an index", mt)
+		add(findings.IDMediaType, findings.Error, "manifest media type %s: Lambda takes only a single-platform Docker v2 schema 2 or OCI image manifest, never an index", mt)
 	}
 	m, err := img.Manifest()
 	if err != nil {
@@ -52,21 +45,21 @@ func Manifest(img v1.Image, uncompressed int64) ([]findings.Finding, error) {
 	}
 	for i, l := range m.Layers {
 		if l.MediaType != types.DockerLayer && l.MediaType != types.OCILayer {
-			add(IDCompression, findings.Error, "layer %d (%s) has media type %s: Lambda rejects layers that are not gzip (UnsupportedImageLayerDetected)", i+1, l.Digest, l.MediaType)
+			add(findings.IDCompression, findings.Error, "layer %d (%s) has media type %s: Lambda rejects layers that are not gzip (UnsupportedImageLayerDetected)", i+1, l.Digest, l.MediaType)
 		}
 	}
 	if len(m.Layers) > MaxLayers {
-		add(IDLayerCount, findings.Error, "%d layers: Lambda takes at most %d", len(m.Layers), MaxLayers)
+		add(findings.IDLayerCount, findings.Error, "%d layers: Lambda takes at most %d", len(m.Layers), MaxLayers)
 	}
 	if uncompressed > MaxUncompressed {
-		add(IDSize, findings.Error, "%d bytes uncompressed: Lambda's limit is 10 GB", uncompressed)
+		add(findings.IDSize, findings.Error, "%d bytes uncompressed: Lambda's limit is 10 GB", uncompressed)
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("reading the config: %w", err)
 	}
 	if cf.OS != "linux" || (cf.Architecture != "amd64" && cf.Architecture != "arm64") {
-		add(IDArchitecture, findings.Error, "platform %s/%s: Lambda runs linux/amd64 (x86_64) or linux/arm64 only", cf.OS, cf.Architecture)
+		add(findings.IDArchitecture, findings.Error, "platform %s/%s: Lambda runs linux/amd64 (x86_64) or linux/arm64 only", cf.OS, cf.Architecture)
 	}
 	withLayer := 0
 	for _, h := range cf.History {
@@ -75,7 +68,7 @@ func Manifest(img v1.Image, uncompressed int64) ([]findings.Finding, error) {
 		}
 	}
 	if withLayer < len(m.Layers) {
-		add(IDHistory, findings.Warning, "%d history entries for %d layers: give every layer a history entry (tools that read history, and Lambda's, expect one)", withLayer, len(m.Layers))
+		add(findings.IDHistory, findings.Warning, "%d history entries for %d layers: give every layer a history entry (tools that read history, and Lambda's, expect one)", withLayer, len(m.Layers))
 	}
 	return out, nil
 }
@@ -112,30 +105,40 @@ func Files(layerEntries [][]layers.Entry, max int) []findings.Finding {
 				missing = append(missing, d)
 			}
 		}
-		e := final[p]
-		switch {
-		case e.Type == '5' && e.Mode&0o005 != 0o005:
-			unreadable = append(unreadable, fmt.Sprintf("%s (dir %04o)", p, e.Mode))
-		case (e.Type == '0' || e.Type == 0) && e.Mode&0o004 == 0:
-			unreadable = append(unreadable, fmt.Sprintf("%s (%04o)", p, e.Mode))
+		if why := Unreadable(final[p]); why != "" {
+			unreadable = append(unreadable, p+" ("+why+")")
 		}
 	}
 	sort.Strings(missing)
 	var out []findings.Finding
 	if len(missing) > 0 {
-		out = append(out, findings.Finding{ID: IDParentDir, Severity: findings.Error,
-			Message: fmt.Sprintf("no directory entry for %s: Lambda fails with MissingParentDirectory; rebuild the layer with explicit parent directories", list(missing, max))})
+		out = append(out, findings.Finding{ID: findings.IDParentDir, Severity: findings.Error,
+			Message: fmt.Sprintf("no directory entry for %s: Lambda fails with MissingParentDirectory; rebuild the layer with explicit parent directories", findings.Summarize(missing, max))})
 	}
 	if len(unreadable) > 0 {
-		out = append(out, findings.Finding{ID: IDUnreadable, Severity: findings.Warning,
-			Message: fmt.Sprintf("not readable by Lambda's non-root user: %s; make files world-readable (0644) and directories world-executable (0755)", list(unreadable, max))})
+		out = append(out, findings.Finding{ID: findings.IDLambdaUnreadable, Severity: findings.Warning,
+			Message: fmt.Sprintf("not readable by Lambda's non-root user: %s; make files world-readable (0644) and directories world-executable (0755)", findings.Summarize(unreadable, max))})
 	}
 	return out
 }
 
-func list(items []string, max int) string {
-	if max <= 0 || len(items) <= max {
-		return strings.Join(items, ", ")
+// Unreadable says why Lambda's non-root user (neither the owner nor in
+// the group of a root-owned file) cannot use e, or "" when it can:
+// directories must be world-readable and -executable, files
+// world-readable, and executables world-executable.
+func Unreadable(e layers.Entry) string {
+	switch e.Type {
+	case tar.TypeDir:
+		if e.Mode&0o005 != 0o005 {
+			return fmt.Sprintf("directory %04o, others cannot list or enter it", e.Mode)
+		}
+	case tar.TypeReg, 0:
+		if e.Mode&0o004 == 0 {
+			return fmt.Sprintf("%04o, others cannot read it", e.Mode)
+		}
+		if e.Mode&0o110 != 0 && e.Mode&0o001 == 0 {
+			return fmt.Sprintf("%04o, others cannot execute it", e.Mode)
+		}
 	}
-	return fmt.Sprintf("%s and %d more", strings.Join(items[:max], ", "), len(items)-max)
+	return ""
 }

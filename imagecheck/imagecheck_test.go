@@ -57,11 +57,11 @@ func TestManifest(t *testing.T) {
 		want         string
 	}{
 		{name: "a Bref base", img: base},
-		{name: "an index media type", img: mutate.MediaType(base, types.OCIImageIndex), want: IDMediaType},
-		{name: "uncompressed layer", img: uncompressed, want: IDCompression},
-		{name: "too many layers, no history", img: many, want: IDLayerCount + "," + IDHistory},
-		{name: "too big", img: base, uncompressed: MaxUncompressed + 1, want: IDSize},
-		{name: "386", img: withConfig(base, func(cf *v1.ConfigFile) { cf.Architecture = "386" }), want: IDArchitecture},
+		{name: "an index media type", img: mutate.MediaType(base, types.OCIImageIndex), want: findings.IDMediaType},
+		{name: "uncompressed layer", img: uncompressed, want: findings.IDCompression},
+		{name: "too many layers, no history", img: many, want: findings.IDLayerCount + "," + findings.IDHistory},
+		{name: "too big", img: base, uncompressed: MaxUncompressed + 1, want: findings.IDSize},
+		{name: "386", img: withConfig(base, func(cf *v1.ConfigFile) { cf.Architecture = "386" }), want: findings.IDArchitecture},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,8 +96,8 @@ func TestFiles(t *testing.T) {
 	}{
 		{name: "complete", layers: [][]layers.Entry{{dir("/var", 0o755), dir("/var/task", 0o755), file("/var/task/index.php", 0o644)}}},
 		{name: "parent in an earlier layer", layers: [][]layers.Entry{{dir("/opt", 0o755)}, {dir("/opt/bref", 0o755), file("/opt/bref/x.so", 0o755)}}},
-		{name: "missing parents", layers: [][]layers.Entry{{file("/var/task/index.php", 0o644)}}, want: IDParentDir, text: "/var, /var/task"},
-		{name: "unreadable", layers: [][]layers.Entry{{dir("/app", 0o700), file("/app/key", 0o600)}}, want: IDUnreadable, text: "/app (dir 0700), /app/key (0600)"},
+		{name: "missing parents", layers: [][]layers.Entry{{file("/var/task/index.php", 0o644)}}, want: findings.IDParentDir, text: "/var, /var/task"},
+		{name: "unreadable", layers: [][]layers.Entry{{dir("/app", 0o700), file("/app/key", 0o600)}}, want: findings.IDLambdaUnreadable, text: "/app (directory 0700, others cannot list or enter it), /app/key (0600, others cannot read it)"},
 		{name: "whiteouts are not paths", layers: [][]layers.Entry{{dir("/opt", 0o755)}, {file("/opt/.wh.old", 0)}}},
 	}
 	for _, tc := range tests {

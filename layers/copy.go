@@ -61,8 +61,10 @@ type Change struct {
 	paths map[string]bool
 }
 
+// newChange returns an empty Change.
 func newChange() *Change { return &Change{paths: map[string]bool{}} }
 
+// add records p as changed; the root is never recorded.
 func (c *Change) add(p string) {
 	if p != "/" {
 		c.paths[p] = true
@@ -98,6 +100,8 @@ type copier struct {
 	parentDirs []parentDir
 }
 
+// parentDir is a directory above the entry being copied, and whether it
+// was copied yet (--parents holds back excluded ones).
 type parentDir struct {
 	src    *Tree
 	srcP   string
@@ -127,6 +131,38 @@ func (t *Tree) Copy(ctx context.Context, from *Tree, op CopyOp) (*Change, error)
 	if !path.IsAbs(op.Dest) {
 		return nil, fmt.Errorf("destination %q is not absolute", op.Dest)
 	}
+	c, err := newCopier(ctx, t, op)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := copyJobs(t, from, op)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.include = j.include
+		if err := c.copyOne(j.src, j.p, j.display, op.Dest, op.Unpack && j.src == from); err != nil {
+			return nil, err
+		}
+	}
+	if !linkCopy(op) {
+		return c.change, nil
+	}
+	ch := newChange()
+	t.overlayTree(c.dst, ch)
+	return ch, nil
+}
+
+// linkCopy reports whether op copies onto an empty tree stacked on top
+// afterwards (--link, which BuildKit ignores with --chmod).
+func linkCopy(op CopyOp) bool { return op.Link && op.Chmod == "" }
+
+// newCopier prepares the copier of op into t: its --chmod and --exclude
+// parsed, and an empty destination tree for --link.
+func newCopier(ctx context.Context, t *Tree, op CopyOp) (*copier, error) {
 	c := &copier{ctx: ctx, dst: t, owner: op.Owner, change: newChange(), inodes: map[*fileData]*fileData{}}
 	if op.Chmod != "" {
 		cm, err := parseChmod(op.Chmod)
@@ -142,70 +178,85 @@ func (t *Tree) Copy(ctx context.Context, from *Tree, op CopyOp) (*Change, error)
 		}
 		c.exclude = pm
 	}
-	link := op.Link && op.Chmod == ""
-	if link {
+	if linkCopy(op) {
 		c.dst = &Tree{root: newDir("/", 0o755, 0, 0), spool: t.spool}
 	}
+	return c, nil
+}
 
-	type job struct {
-		src     *Tree
-		p       string
-		display string // the source as the Dockerfile names it, for errors
-		include *patternmatcher.PatternMatcher
-	}
-	var jobs []job
+// copyJob is one source of a copy, resolved.
+type copyJob struct {
+	src     *Tree
+	p       string
+	display string // the source as the Dockerfile names it, for errors
+	include *patternmatcher.PatternMatcher
+}
+
+// copyJobs lists what op copies from the tree from into t: its sources
+// (globs expanded), then its heredoc files. Several sources need a
+// destination ending with "/".
+func copyJobs(t, from *Tree, op CopyOp) ([]copyJob, error) {
+	var jobs []copyJob
 	for _, s := range op.Sources {
-		if op.Parents {
-			j, err := parentsJob(from, s)
-			if err != nil {
-				return nil, err
-			}
-			jobs = append(jobs, job{src: from, p: j.src, display: s, include: j.include})
-			continue
-		}
-		matches, err := from.glob(s)
+		js, err := sourceJobs(from, s, op.Parents)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range matches {
-			display := m
-			if len(matches) == 1 && !containsWildcards(s) {
-				display = s
-			}
-			jobs = append(jobs, job{src: from, p: m, display: display})
-		}
+		jobs = append(jobs, js...)
 	}
 	for _, f := range op.Files {
-		name := path.Join("/", f.Name)
-		if name == "/" {
-			return nil, fmt.Errorf("heredoc %q has no file name", f.Name)
-		}
-		src := &Tree{root: newDir("/", 0o755, 0, 0), spool: t.spool}
-		src.ensureParents(name)
-		n := &node{path: name, typ: tar.TypeReg, mode: 0o644, file: &fileData{size: int64(len(f.Data)), content: inlineContent(f.Data)}}
-		if err := src.put(n); err != nil {
+		j, err := heredocJob(t, f)
+		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, job{src: src, p: name, display: "<<" + f.Name})
+		jobs = append(jobs, j)
 	}
 	if len(jobs) > 1 && !strings.HasSuffix(op.Dest, "/") {
 		return nil, fmt.Errorf("%d sources are copied to %s: end the destination with \"/\" to copy them into a directory", len(jobs), op.Dest)
 	}
-	for _, j := range jobs {
-		if err := ctx.Err(); err != nil {
+	return jobs, nil
+}
+
+// sourceJobs lists what the source s of from copies: with parents
+// (--parents) one job with its include pattern, otherwise one job per
+// path the glob s matches.
+func sourceJobs(from *Tree, s string, parents bool) ([]copyJob, error) {
+	if parents {
+		j, err := parentsJob(from, s)
+		if err != nil {
 			return nil, err
 		}
-		c.include = j.include
-		if err := c.copyOne(j.src, j.p, j.display, op.Dest, op.Unpack && j.src == from); err != nil {
-			return nil, err
+		return []copyJob{{src: from, p: j.src, display: s, include: j.include}}, nil
+	}
+	matches, err := from.glob(s)
+	if err != nil {
+		return nil, err
+	}
+	var jobs []copyJob
+	for _, m := range matches {
+		display := m
+		if len(matches) == 1 && !containsWildcards(s) {
+			display = s
 		}
+		jobs = append(jobs, copyJob{src: from, p: m, display: display})
 	}
-	if !link {
-		return c.change, nil
+	return jobs, nil
+}
+
+// heredocJob makes the heredoc file f a job: a tree of its own holding
+// only f, 0644 and owned by root, spooled like t.
+func heredocJob(t *Tree, f InlineFile) (copyJob, error) {
+	name := path.Join("/", f.Name)
+	if name == "/" {
+		return copyJob{}, fmt.Errorf("heredoc %q has no file name", f.Name)
 	}
-	ch := newChange()
-	t.overlayTree(c.dst, ch)
-	return ch, nil
+	src := &Tree{root: newDir("/", 0o755, 0, 0), spool: t.spool}
+	src.ensureParents(name)
+	n := &node{path: name, typ: tar.TypeReg, mode: 0o644, file: &fileData{size: int64(len(f.Data)), content: inlineContent(f.Data)}}
+	if err := src.put(n); err != nil {
+		return copyJob{}, err
+	}
+	return copyJob{src: src, p: name, display: "<<" + f.Name}, nil
 }
 
 // parentsSource is what a --parents source copies: a directory, and the
@@ -215,6 +266,8 @@ type parentsSource struct {
 	include *patternmatcher.PatternMatcher
 }
 
+// parentsJob resolves the --parents source s of from: the directory
+// before its "/./" (the root when it has none) and the pattern after it.
 func parentsJob(from *Tree, s string) (parentsSource, error) {
 	src, pattern, ok := strings.Cut(s, "/./")
 	if !ok {
@@ -480,6 +533,9 @@ func (c *copier) copy(src *Tree, sp, comps, target string, overwrite bool, paren
 	return nil
 }
 
+// copyDirectory copies the directory fi (sp in src) to dst, when
+// include is set, then its entries in byte order; it reports whether it
+// created dst.
 func (c *copier) copyDirectory(src *Tree, sp, comps, dst string, fi *node, overwrite, include bool, incInfo, excInfo patternmatcher.MatchInfo) (bool, error) {
 	created := false
 	pd := parentDir{src: src, srcP: sp, dstP: dst}

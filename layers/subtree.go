@@ -112,6 +112,7 @@ type bufEntry struct {
 	data     []byte
 }
 
+// header is e's tar header, its size that of its buffered content.
 func (e *bufEntry) header() *tar.Header {
 	hdr := &tar.Header{
 		Typeflag: e.typ,
@@ -132,6 +133,8 @@ func (e *bufEntry) header() *tar.Header {
 	return hdr
 }
 
+// subtree is the flattened image, sorted by where its entries lie
+// relative to prefix.
 type subtree struct {
 	prefix    string
 	kept      map[string]*bufEntry
@@ -175,6 +178,8 @@ func extract(ctx context.Context, img v1.Image, fn func(p string, hdr *tar.Heade
 	}
 }
 
+// bufferEntry buffers the entry hdr of the image at path p, reading the
+// content of a regular file from r.
 func bufferEntry(p string, hdr *tar.Header, r io.Reader) (*bufEntry, error) {
 	e := &bufEntry{
 		path:     p,
@@ -199,6 +204,8 @@ func bufferEntry(p string, hdr *tar.Header, r io.Reader) (*bufEntry, error) {
 	return e, nil
 }
 
+// read sorts the entries of img's flattened filesystem into kept (at or
+// under prefix), ancestors (directories above prefix) and left out.
 func (s *subtree) read(ctx context.Context, img v1.Image) error {
 	return extract(ctx, img, func(p string, hdr *tar.Header, r io.Reader) error {
 		switch {
@@ -228,80 +235,114 @@ const maxLinkChain = 32
 // copy of its target, reading the image a second time for targets outside
 // prefix. Chains of hard links are followed to the entry they end at.
 func (s *subtree) resolveLinks(ctx context.Context, img v1.Image) error {
+	links := s.keptLinks()
+	if len(links) == 0 {
+		return nil
+	}
+	outside, err := s.readOutsideTargets(ctx, img, links)
+	if err != nil {
+		return err
+	}
+	// Decide everything before changing any entry, as links may share targets.
+	final, err := s.linkTargets(links, outside)
+	if err != nil {
+		return err
+	}
+	s.rewriteLinks(links, final)
+	return nil
+}
+
+// keptLinks returns the kept hard links, sorted by path so that errors and
+// results do not depend on map order.
+func (s *subtree) keptLinks() []*bufEntry {
 	var links []*bufEntry
 	for _, e := range s.kept {
 		if e.typ == tar.TypeLink {
 			links = append(links, e)
 		}
 	}
-	if len(links) == 0 {
-		return nil
-	}
-	// Sorted, so that errors and results do not depend on map order.
 	slices.SortFunc(links, func(a, b *bufEntry) int { return comparePaths(a.path, b.path) })
+	return links
+}
 
-	// follow returns the last kept entry of e's chain and, when the chain
-	// leaves prefix, the path it leaves to.
-	follow := func(e *bufEntry) (*bufEntry, string, error) {
-		for range maxLinkChain {
-			t, ok := s.kept[e.linkname]
-			if !ok {
-				return e, e.linkname, nil
-			}
-			if t.typ != tar.TypeLink {
-				return t, "", nil
-			}
-			e = t
+// followLink returns the last kept entry of the hard link e's chain and,
+// when the chain leaves prefix, the path it leaves to.
+func (s *subtree) followLink(e *bufEntry) (*bufEntry, string, error) {
+	for range maxLinkChain {
+		t, ok := s.kept[e.linkname]
+		if !ok {
+			return e, e.linkname, nil
 		}
-		return nil, "", fmt.Errorf("hard link %q in the image: more than %d hard links in a chain", e.path, maxLinkChain)
+		if t.typ != tar.TypeLink {
+			return t, "", nil
+		}
+		e = t
 	}
+	return nil, "", fmt.Errorf("hard link %q in the image: more than %d hard links in a chain", e.path, maxLinkChain)
+}
 
+// readOutsideTargets reads from img the entries outside prefix that the
+// chains of links lead to, by path; a path the image does not hold maps to
+// nil. It reads the image only when some chain leaves prefix.
+func (s *subtree) readOutsideTargets(ctx context.Context, img v1.Image, links []*bufEntry) (map[string]*bufEntry, error) {
 	outside := map[string]*bufEntry{}
 	for _, e := range links {
-		_, out, err := follow(e)
+		_, out, err := s.followLink(e)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if out != "" {
 			outside[out] = nil
 		}
 	}
-	if len(outside) > 0 {
-		err := extract(ctx, img, func(p string, hdr *tar.Header, r io.Reader) error {
-			if _, ok := outside[p]; !ok {
-				return nil
-			}
-			e, err := bufferEntry(p, hdr, r)
-			if err != nil {
-				return err
-			}
-			outside[p] = e
+	if len(outside) == 0 {
+		return outside, nil
+	}
+	err := extract(ctx, img, func(p string, hdr *tar.Header, r io.Reader) error {
+		if _, ok := outside[p]; !ok {
 			return nil
-		})
+		}
+		e, err := bufferEntry(p, hdr, r)
 		if err != nil {
 			return err
 		}
+		outside[p] = e
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return outside, nil
+}
 
-	// Decide everything before changing any entry, as links may share targets.
+// linkTargets returns the entry each of links ends at: a kept entry, or
+// one of outside (see readOutsideTargets), which must exist and not be a
+// hard link itself.
+func (s *subtree) linkTargets(links []*bufEntry, outside map[string]*bufEntry) ([]*bufEntry, error) {
 	final := make([]*bufEntry, len(links))
 	for i, e := range links {
-		last, out, err := follow(e)
+		last, out, err := s.followLink(e)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		target := last
 		if out != "" {
 			target = outside[out]
 			switch {
 			case target == nil:
-				return fmt.Errorf("hard link %q in the image points to %q, which the image does not hold", last.path, out)
+				return nil, fmt.Errorf("hard link %q in the image points to %q, which the image does not hold", last.path, out)
 			case target.typ == tar.TypeLink:
-				return fmt.Errorf("hard link %q in the image points to %q outside %q, itself a hard link: not supported", last.path, out, s.prefix)
+				return nil, fmt.Errorf("hard link %q in the image points to %q outside %q, itself a hard link: not supported", last.path, out, s.prefix)
 			}
 		}
 		final[i] = target
 	}
+	return final, nil
+}
+
+// rewriteLinks makes links[i] a link to final[i] when that target is kept
+// and written before it, and a copy of final[i] otherwise.
+func (s *subtree) rewriteLinks(links, final []*bufEntry) {
 	for i, e := range links {
 		target := final[i]
 		if out := s.kept[target.path]; out == target && comparePaths(target.path, e.path) < 0 {
@@ -320,7 +361,6 @@ func (s *subtree) resolveLinks(ctx context.Context, img v1.Image) error {
 			data:     target.data,
 		}
 	}
-	return nil
 }
 
 // withParents returns the kept entries and every missing parent directory,

@@ -14,13 +14,18 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
-	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/builder"
 	"github.com/brefimg/brefimg/dockerfile"
 	"github.com/brefimg/brefimg/extensions"
+	"github.com/brefimg/brefimg/findings"
+	"github.com/brefimg/brefimg/flagplan"
 	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/lockfile"
+	"github.com/brefimg/brefimg/pipeline"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 	"github.com/brefimg/brefimg/registry/ecr"
 )
@@ -44,7 +49,10 @@ Examples:
 
 // buildOptions holds the parsed flags of `brefimg build` and `brefimg lock`.
 type buildOptions struct {
-	flags        build.Flags
+	flags        flagplan.Flags
+	epochTime    time.Time
+	locked       bool
+	noLock       bool // brefimg lock resolves afresh
 	tags         []string
 	outputs      []string
 	mirror       string
@@ -119,7 +127,7 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 		fs.BoolVar(&o.update, "update", false, "resolve every reference again, even those already pinned")
 		group(fs, "Reproducibility", "update")
 	} else {
-		fs.BoolVar(&o.flags.Locked, "locked", false, "fail unless "+lockfile.Name+" pins every image, to the digest its tag still has")
+		fs.BoolVar(&o.locked, "locked", false, "fail unless "+lockfile.Name+" pins every image, to the digest its tag still has")
 		group(fs, "Reproducibility", "locked")
 	}
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the result")
@@ -177,13 +185,13 @@ func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args [
 	if err != nil {
 		return usageError(stderr, fs.Name(), err), true
 	}
-	o.flags.Epoch = epoch
+	o.epochTime = epoch
 	return 0, false
 }
 
 // dryRun prints every flag's effective value and where it came from, and
 // the plan those flags make.
-func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) int {
+func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 	fmt.Fprintln(w, "Effective configuration (flag > env > brefimg.yaml > default):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -205,14 +213,14 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, plan build.Plan) in
 	})
 	tw.Flush()
 	fmt.Fprintln(w, "Plan:")
-	fmt.Fprintf(w, "  FROM %s (%s)\n", plan.Base, plan.Platform)
-	for _, s := range plan.Steps {
+	fmt.Fprintf(w, "  FROM %s (%s)\n", pl.Base, pl.Platform)
+	for _, s := range pl.Steps {
 		fmt.Fprintf(w, "  %s\n", s.CreatedBy)
 	}
-	if len(plan.Config.Env) > 0 {
-		fmt.Fprintf(w, "  ENV %s\n", strings.Join(plan.Config.Env, " "))
+	if len(pl.Config.Env) > 0 {
+		fmt.Fprintf(w, "  ENV %s\n", strings.Join(pl.Config.Env, " "))
 	}
-	fmt.Fprintf(w, "  CMD %q\n", plan.Config.Cmd)
+	fmt.Fprintf(w, "  CMD %q\n", pl.Config.Cmd)
 	fmt.Fprintln(w, "Nothing was built (--dry-run).")
 	return exitOK
 }
@@ -239,49 +247,56 @@ func (o *buildOptions) cache(stderr io.Writer) (*layers.Cache, error) {
 	return c, nil
 }
 
-// runtime is the Bref runtime the flags name; "" for Dockerfile builds,
-// whose base image says it.
-func (o *buildOptions) runtime() string {
-	if o.file != "" {
-		return ""
-	}
-	return o.flags.Runtime
-}
-
 // imageFlags are the flags a Dockerfile replaces.
 var imageFlags = []string{"bref", "php", "runtime", "ext", "base", "cmd"}
 
-// plan makes the build plan: from the Dockerfile of -f, or from the image
-// flags. Dockerfile builds read each FROM image's config through client.
-func (o *buildOptions) plan(ctx context.Context, client *registry.Client) (build.Plan, []build.Finding, error) {
-	if o.file == "" {
-		for _, f := range []string{"build-arg", "target"} {
-			if o.sources[f] != "default" {
-				return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("--%s needs -f Dockerfile", f)}
-			}
-		}
-		plan, err := build.NewPlan(o.flags)
-		return plan, nil, err
-	}
-	for _, f := range imageFlags {
-		if o.sources[f] == "flag" {
-			return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("--%s cannot be used with -f: the Dockerfile chooses the base image, the extensions and the CMD", f)}
-		}
-	}
+// plan makes the build plan with the front end the flags choose: the
+// Dockerfile of -f, or the image flags. Dockerfile builds read each FROM
+// image's config through client. It also reads brefimg.lock (unless
+// noLock) for the builder.
+func (o *buildOptions) plan(ctx context.Context, client *registry.Client) (plan.Plan, []findings.Finding, *lockfile.File, error) {
 	dir := o.flags.AppDir
 	if dir == "" {
 		dir = "."
 	}
 	var lock *lockfile.File
-	if !o.flags.NoLock {
+	if !o.noLock {
 		var err error
 		if lock, err = lockfile.Read(dir); err != nil {
-			return build.Plan{}, nil, &build.InputError{Err: err}
+			return plan.Plan{}, nil, nil, plan.AsInput(plan.FieldLock, err)
+		}
+	}
+	var pl plan.Plan
+	var fs []findings.Finding
+	var err error
+	if o.file == "" {
+		pl, err = o.flagPlan()
+	} else {
+		pl, fs, err = o.dockerfilePlan(ctx, client, dir, lock)
+	}
+	return pl, fs, lock, err
+}
+
+// flagPlan is the flag front end.
+func (o *buildOptions) flagPlan() (plan.Plan, error) {
+	for _, f := range []string{"build-arg", "target"} {
+		if o.sources[f] != "default" {
+			return plan.Plan{}, plan.Inputf(plan.FieldFile, "--%s needs -f Dockerfile", f)
+		}
+	}
+	return flagplan.Plan(o.flags)
+}
+
+// dockerfilePlan is the Dockerfile front end.
+func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Client, dir string, lock *lockfile.File) (plan.Plan, []findings.Finding, error) {
+	for _, f := range imageFlags {
+		if o.sources[f] == "flag" {
+			return plan.Plan{}, nil, plan.Inputf(plan.FieldFile, "--%s cannot be used with -f: the Dockerfile chooses the base image, the extensions and the CMD", f)
 		}
 	}
 	f, err := os.Open(o.file)
 	if err != nil {
-		return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("-f %s: %v: name the Dockerfile to build", o.file, unwrapPath(err))}
+		return plan.Plan{}, nil, plan.Inputf(plan.FieldFile, "-f %s: %v: name the Dockerfile to build", o.file, unwrapPath(err))
 	}
 	defer f.Close()
 	opts := []dockerfile.Option{dockerfile.WithContextDir(dir), dockerfile.WithBuildArgs(o.buildArgs...),
@@ -289,15 +304,27 @@ func (o *buildOptions) plan(ctx context.Context, client *registry.Client) (build
 	if o.target != "" {
 		opts = append(opts, dockerfile.WithTarget(o.target))
 	}
-	plan, fs, err := dockerfile.Parse(f, o.file, opts...)
+	return dockerfile.Parse(f, o.file, opts...)
+}
+
+// builder makes brefimg's builder for the flags: layer cache, epoch, lock.
+func (o *buildOptions) builder(client *registry.Client, lock *lockfile.File, stderr io.Writer) (*builder.Builder, func(), error) {
+	cache, err := o.cache(stderr)
 	if err != nil {
-		return build.Plan{}, nil, err
+		return nil, nil, plan.AsInput(plan.FieldAppDir, err)
 	}
-	plan.Epoch, plan.Lock, plan.Locked = o.flags.Epoch, lock, o.flags.Locked
-	if o.flags.Locked && lock == nil {
-		return build.Plan{}, nil, &build.InputError{Err: fmt.Errorf("--locked: there is no %s: run brefimg lock first", lockfile.Name)}
+	opts := []builder.Option{builder.WithEpoch(o.epochTime), builder.WithLock(lock, o.locked)}
+	done := func() {}
+	if cache != nil {
+		opts = append(opts, builder.WithCache(cache))
+		done = func() { cache.Close() }
 	}
-	return plan, fs, nil
+	b, err := builder.New(client, opts...)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return b, done, nil
 }
 
 func unwrapPath(err error) error {
@@ -306,11 +333,6 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// knownChecks are the finding IDs --skip-check accepts.
-func knownChecks() []string {
-	return append(build.CheckIDs(), dockerfile.FindingUntagged, dockerfile.FindingIgnored)
 }
 
 // withTimeout bounds ctx by --timeout.
@@ -322,7 +344,7 @@ func (o *buildOptions) withTimeout(ctx context.Context) (context.Context, contex
 }
 
 // policy is what --strict and --skip-check ask for.
-func (o *buildOptions) policy() build.Policy {
+func (o *buildOptions) policy() pipeline.Policy {
 	var skip []string
 	for _, s := range o.skip {
 		for _, id := range strings.Split(s, ",") {
@@ -331,7 +353,7 @@ func (o *buildOptions) policy() build.Policy {
 			}
 		}
 	}
-	return build.Policy{Skip: skip, Strict: o.strict}
+	return pipeline.Policy{Skip: skip, Strict: o.strict}
 }
 
 // client makes the registry client the flags ask for: credentials from
@@ -376,145 +398,120 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()
-	policy := o.policy()
-	if err := policy.Validate(knownChecks()); err != nil {
-		return usageError(stderr, "build", err)
-	}
-	if err := o.ecr.Validate(); err != nil {
-		return usageError(stderr, "build", err)
-	}
-	repos, err := ecr.NewRepositories(o.ecr)
-	if err != nil {
-		return usageError(stderr, "build", err)
-	}
 	rep := newReporter(stderr, o.progress, o.quiet)
 	defer rep.wait()
-	client, err := o.client(repos, registry.WithEvents(rep.event))
+	rep.printFindings = func(fs []findings.Finding) { printFindings(stderr, fs, o.flags.AppDir, o.quiet, getenv) }
+	s, err := o.setup(rep, stderr)
 	if err != nil {
 		return usageError(stderr, "build", err)
 	}
-	plan, planFindings, err := o.plan(ctx, client)
+	pl, planFindings, lock, err := o.plan(ctx, s.client)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	if o.dryRun {
-		return dryRun(stdout, fs, &o, plan)
+		return dryRun(stdout, fs, &o, pl)
 	}
-	cache, err := o.cache(stderr)
-	if err != nil {
-		return usageError(stderr, "build", err)
-	}
-	var bopts []build.Option
-	if cache != nil {
-		defer cache.Close()
-		bopts = append(bopts, build.WithCache(cache))
-	}
-	targets := make([]name.Reference, 0, len(o.tags))
-	for _, t := range o.tags {
-		ref, err := client.Target(t)
-		if err != nil {
-			return usageError(stderr, "build", err)
-		}
-		if h, ok := ecr.ParseHost(ref.Context().RegistryStr()); ok && h.Warning() != "" {
-			fmt.Fprintf(stderr, "warning: %s: %s\n", t, h.Warning())
-		}
-		targets = append(targets, ref)
-	}
-	outputs := make([]registry.Output, 0, len(o.outputs))
-	for _, s := range o.outputs {
-		out, err := registry.ParseOutput(s)
-		if err != nil {
-			return usageError(stderr, "build", err)
-		}
-		outputs = append(outputs, out)
-	}
-
-	res, err := build.Build(ctx, client, plan, bopts...)
-	if err != nil {
-		rep.wait()
-		return fail(stderr, err)
-	}
-	defer res.Close()
-	appFindings, err := build.CheckApp(plan, extensions.Runtime(o.runtime()), res)
+	b, done, err := o.builder(s.client, lock, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	appFindings = append(planFindings, appFindings...)
-	rep.linef("base %s -> %s", res.Base.Ref, res.Base.Digest)
-	for _, in := range res.Inputs {
-		rep.linef("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)
+	defer done()
+	r, err := pipeline.Run(ctx, b, pl, planFindings, pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked),
+		pipeline.WithOutputs(s.outputs...), pipeline.WithPush(s.client, s.targets...), pipeline.WithObserver(rep), pipeline.WithNotes(rep.linef))
+	if r != nil {
+		defer r.Close()
 	}
-	imageFindings, err := build.CheckImage(res)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	res.Findings = policy.Apply(append(append(appFindings, res.Findings...), imageFindings...))
-	printFindings(stderr, res.Findings, o.flags.AppDir, o.quiet, getenv)
-	if errs := build.Errors(res.Findings); len(errs) > 0 {
-		rep.wait()
-		fmt.Fprintf(stderr, "brefimg: build stopped by %d error(s) above; nothing was written or pushed\n", len(errs))
-		return exitUsage
-	}
-	digest, err := res.Image.Digest()
-	if err != nil {
-		return fail(stderr, fmt.Errorf("computing the image digest: %w", err))
-	}
-	rep.know(res.Image, func(i int) string {
-		if i < len(res.Origins) {
-			if o := res.Origins[i]; o.Name != "" {
-				return o.Name
-			}
-			return "base"
-		}
-		return ""
-	})
-	img := rep.track(res.Image, targets)
-
-	tagStrings := make([]string, len(targets))
-	for i, t := range targets {
-		tagStrings[i] = t.Name()
-	}
-	for _, out := range outputs {
-		if err := out.Write(img, tagStrings); err != nil {
-			rep.wait()
-			return fail(stderr, err)
-		}
-		rep.linef("wrote %s", out)
-	}
-	pushed, err := client.Push(ctx, img, targets)
 	if err != nil {
 		rep.wait()
-		for _, p := range pushed {
+		for _, p := range r.Pushed {
 			fmt.Fprintf(stderr, "brefimg: %s was pushed before the failure\n", p)
 		}
 		return fail(stderr, err)
 	}
-	md, err := metadata(res, pushed, repos.List())
+	md, err := metadata(r, s.repos.List())
 	if err != nil {
 		return fail(stderr, err)
 	}
+	if err := o.writeFiles(r.Digest, md); err != nil {
+		return fail(stderr, err)
+	}
+	o.printResult(stdout, stderr, rep, r, md)
+	return exitOK
+}
+
+// setup is what a build needs before it starts, all checked first: the
+// registry client (with the ECR repositories to create), the targets and
+// the outputs.
+type setup struct {
+	client  *registry.Client
+	repos   *ecr.Repositories
+	targets []name.Reference
+	outputs []registry.Output
+}
+
+// setup validates the flags that need no network and makes the client.
+func (o *buildOptions) setup(rep *reporter, stderr io.Writer) (*setup, error) {
+	if err := o.policy().Validate(); err != nil {
+		return nil, err
+	}
+	if err := o.ecr.Validate(); err != nil {
+		return nil, err
+	}
+	repos, err := ecr.NewRepositories(o.ecr)
+	if err != nil {
+		return nil, err
+	}
+	client, err := o.client(repos, registry.WithEvents(rep.event))
+	if err != nil {
+		return nil, err
+	}
+	s := &setup{client: client, repos: repos}
+	for _, t := range o.tags {
+		ref, err := client.Target(t)
+		if err != nil {
+			return nil, err
+		}
+		if h, ok := ecr.ParseHost(ref.Context().RegistryStr()); ok && h.Warning() != "" {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", t, h.Warning())
+		}
+		s.targets = append(s.targets, ref)
+	}
+	for _, v := range o.outputs {
+		out, err := registry.ParseOutput(v)
+		if err != nil {
+			return nil, err
+		}
+		s.outputs = append(s.outputs, out)
+	}
+	return s, nil
+}
+
+// writeFiles writes --digest-file and --metadata-file.
+func (o *buildOptions) writeFiles(digest v1.Hash, md []byte) error {
 	if o.digestFile != "" {
 		if err := registry.WriteFile(o.digestFile, []byte(digest.String()+"\n")); err != nil {
-			return fail(stderr, fmt.Errorf("--digest-file: %w", err))
+			return fmt.Errorf("--digest-file: %w", err)
 		}
 	}
 	if o.metadataFile != "" {
 		if err := registry.WriteFile(o.metadataFile, md); err != nil {
-			return fail(stderr, fmt.Errorf("--metadata-file: %w", err))
+			return fmt.Errorf("--metadata-file: %w", err)
 		}
 	}
-	result := digest.String()
-	if len(pushed) > 0 {
-		result = pushed[0].String()
+	return nil
+}
+
+// printResult prints the summary, the ECR ImageUri lines and the result:
+// the metadata with --json, else the digest references pushed (the digest
+// when nothing was pushed).
+func (o *buildOptions) printResult(stdout, stderr io.Writer, rep *reporter, r *pipeline.Report, md []byte) {
+	result := r.Digest.String()
+	if len(r.Pushed) > 0 {
+		result = r.Pushed[0].String()
 	}
-	added := 0
-	for _, o := range res.Origins {
-		if o.Kind != "base" {
-			added++
-		}
-	}
-	rep.summary(result, res.Image, added)
-	for _, p := range pushed {
+	rep.summary(result, r.Result.Image, r.Result.Added())
+	for _, p := range r.Pushed {
 		if _, ok := ecr.ParseHost(p.Context().RegistryStr()); ok && !o.quiet {
 			fmt.Fprintf(stderr, "ImageUri: %s\n", p)
 		}
@@ -522,14 +519,13 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	switch {
 	case o.json:
 		stdout.Write(md)
-	case len(pushed) == 0:
-		fmt.Fprintln(stdout, digest)
+	case len(r.Pushed) == 0:
+		fmt.Fprintln(stdout, r.Digest)
 	default:
-		for _, p := range pushed {
+		for _, p := range r.Pushed {
 			fmt.Fprintln(stdout, p)
 		}
 	}
-	return exitOK
 }
 
 // parseEpoch reads --source-date-epoch, else $SOURCE_DATE_EPOCH, else 0.
@@ -550,14 +546,14 @@ func parseEpoch(flag, envValue string) (time.Time, error) {
 
 // Metadata is what --metadata-file and --json write.
 type Metadata struct {
-	References []string        `json:"references"`
-	Digest     string          `json:"digest"`
-	MediaType  string          `json:"mediaType"`
-	Platform   string          `json:"platform"`
-	Base       build.Input     `json:"base"`
-	Inputs     []build.Input   `json:"extensions"`
-	Layers     []LayerMetadata `json:"layers"`
-	Findings   []build.Finding `json:"findings"`
+	References []string           `json:"references"`
+	Digest     string             `json:"digest"`
+	MediaType  string             `json:"mediaType"`
+	Platform   string             `json:"platform"`
+	Base       plan.Input         `json:"base"`
+	Inputs     []plan.Input       `json:"extensions"`
+	Layers     []LayerMetadata    `json:"layers"`
+	Findings   []findings.Finding `json:"findings"`
 	// Repositories are the Amazon ECR repositories pushed to, and whether brefimg created them.
 	Repositories []ecr.Repository `json:"repositories,omitempty"`
 }
@@ -567,10 +563,11 @@ type LayerMetadata struct {
 	Digest    string `json:"digest"`
 	Size      int64  `json:"size"`
 	MediaType string `json:"mediaType"`
-	build.Origin
+	plan.Origin
 }
 
-func metadata(res *build.Result, pushed []name.Digest, repos []ecr.Repository) ([]byte, error) {
+func metadata(r *pipeline.Report, repos []ecr.Repository) ([]byte, error) {
+	res, pushed := r.Result, r.Pushed
 	m, err := res.Image.Manifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest: %w", err)
@@ -579,13 +576,13 @@ func metadata(res *build.Result, pushed []name.Digest, repos []ecr.Repository) (
 	if err != nil {
 		return nil, fmt.Errorf("computing the image digest: %w", err)
 	}
-	md := Metadata{References: []string{}, Digest: d.String(), MediaType: string(m.MediaType), Platform: res.Platform,
-		Base: res.Base, Inputs: res.Inputs, Findings: res.Findings, Repositories: repos}
+	md := Metadata{References: []string{}, Digest: d.String(), MediaType: string(m.MediaType), Platform: res.Platform.String(),
+		Base: res.Base, Inputs: res.Inputs, Findings: r.Findings, Repositories: repos}
 	if md.Inputs == nil {
-		md.Inputs = []build.Input{}
+		md.Inputs = []plan.Input{}
 	}
 	if md.Findings == nil {
-		md.Findings = []build.Finding{}
+		md.Findings = []findings.Finding{}
 	}
 	for _, p := range pushed {
 		md.References = append(md.References, p.String())
@@ -620,10 +617,18 @@ func fail(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "brefimg: interrupted; nothing was left half-written: %v\n", err)
 		return exitBuild
 	}
-	fmt.Fprintf(stderr, "brefimg: %v\n", err)
-	var in *build.InputError
-	if errors.As(err, &in) || registry.IsInput(err) {
+	fmt.Fprintf(stderr, "brefimg: %s%v\n", flagOf(err), err)
+	if plan.IsInput(err) {
 		return exitUsage
 	}
 	return exitBuild
+}
+
+// flagOf renders the input field a library error names as the flag that
+// sets it, for the errors whose text names no flag: "--locked: ".
+func flagOf(err error) string {
+	if plan.FieldOf(err) == plan.FieldLocked {
+		return "--locked: "
+	}
+	return ""
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/internal/fixtures"
 )
 
@@ -234,7 +235,7 @@ func TestBuildSeedDockerfile(t *testing.T) {
 			t.Errorf("added history %+v, want one entry per added layer", added)
 		}
 		bd, _ := base.Digest()
-		if cf.Config.Labels[build.AnnotationBaseDigest] != bd.String() || cf.Config.Labels[build.AnnotationBaseName] != "index.docker.io/bref/php-80-fpm:1" {
+		if cf.Config.Labels[builder.AnnotationBaseDigest] != bd.String() || cf.Config.Labels[builder.AnnotationBaseName] != "index.docker.io/bref/php-80-fpm:1" {
 			t.Errorf("labels %v, want the base's name and digest %s", cf.Config.Labels, bd)
 		}
 	})
@@ -378,7 +379,7 @@ func TestPlatformsAndLines(t *testing.T) {
 			if tc.env != "" && !strings.Contains(strings.Join(cf.Config.Env, "\n"), tc.env) {
 				t.Errorf("Env %q lacks %s", cf.Config.Env, tc.env)
 			}
-			if tc.annotated && (m.Annotations[build.AnnotationBaseDigest] == "" || m.Annotations[build.AnnotationBaseName] == "") {
+			if tc.annotated && (m.Annotations[builder.AnnotationBaseDigest] == "" || m.Annotations[builder.AnnotationBaseName] == "") {
 				t.Errorf("annotations %v lack the base", m.Annotations)
 			}
 			if len(cf.History) < len(m.Layers) {
@@ -395,7 +396,7 @@ func TestExtensionOutsideOpt(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{build.FindingOutsideCopy, "/tmp/newrelic/install.log", "/etc/newrelic/newrelic.cfg"} {
+	for _, want := range []string{findings.IDOutsideCopy, "/tmp/newrelic/install.log", "/etc/newrelic/newrelic.cfg"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

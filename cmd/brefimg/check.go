@@ -3,17 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"text/tabwriter"
 
-	"github.com/brefimg/brefimg/build"
-	"github.com/brefimg/brefimg/extensions"
+	"github.com/spf13/pflag"
+
 	"github.com/brefimg/brefimg/findings"
-	"github.com/brefimg/brefimg/registry"
+	"github.com/brefimg/brefimg/pipeline"
 )
 
 const checkUsage = `Usage: brefimg check [flags] [APP_DIR]
+       brefimg check --list
 
 Runs every check of a build without building or pushing anything: the app
 checks (composer.json and composer.lock against the Bref line, PHP version
@@ -21,77 +22,70 @@ and extensions; the handler; vendor/; dev dependencies; secrets; ini), and,
 when the registry can be reached, the image checks (Lambda's limits, /tmp,
 extension layers, and a parent directory entry and world-readable modes for
 every file of every layer, the base's included: this reads every layer).
-Takes the same flags as build.
+Takes the same flags as build. --list prints every check's ID.
 
 Examples:
   brefimg check --bref 1 --php 8.0 --ext redis,gmp .
   brefimg check --bref 3 --ext auto --json .
+  brefimg check --list
 
 `
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	var o buildOptions
-	fs := newBuildFlags(&o, false)
+	fs, list := checkFlags(&o)
 	if code, done := parseBuildArgs(fs, &o, checkUsage, args, stdout, stderr, getenv); done {
 		return code
 	}
+	if *list {
+		return listChecks(stdout, o.json)
+	}
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()
-	policy := o.policy()
-	if err := policy.Validate(knownChecks()); err != nil {
+	if err := o.policy().Validate(); err != nil {
 		return usageError(stderr, "check", err)
 	}
 	client, err := o.client(nil)
 	if err != nil {
 		return usageError(stderr, "check", err)
 	}
-	plan, planFindings, err := o.plan(ctx, client)
+	pl, planFindings, lock, err := o.plan(ctx, client)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	if o.dryRun {
-		return dryRun(stdout, fs, &o, plan)
+		return dryRun(stdout, fs, &o, pl)
 	}
-	note := ""
-	cache, err := o.cache(stderr)
-	if err != nil {
-		return usageError(stderr, "check", err)
-	}
-	var bopts []build.Option
-	if cache != nil {
-		defer cache.Close()
-		bopts = append(bopts, build.WithCache(cache))
-	}
-	res, err := build.Build(ctx, client, plan, bopts...)
-	var rerr *registry.Error
-	switch {
-	case err == nil:
-		defer res.Close()
-	case errors.As(err, &rerr):
-		// The registry cannot be reached or refuses: the app checks still run.
-		note = fmt.Sprintf("image checks skipped: %v", err)
-		res = nil
-	default:
-		return fail(stderr, err)
-	}
-	all, err := build.CheckApp(plan, extensions.Runtime(o.runtime()), res)
+	b, done, err := o.builder(client, lock, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	all = append(planFindings, all...)
-	if res != nil {
-		imageFindings, err := build.CheckImage(res)
-		if err == nil {
-			var files []findings.Finding
-			files, err = build.CheckFiles(res)
-			imageFindings = append(imageFindings, files...)
-		}
-		if err != nil {
-			return fail(stderr, err)
-		}
-		all = append(append(all, res.Findings...), imageFindings...)
+	defer done()
+	r, err := pipeline.Run(ctx, b, pl, planFindings, pipeline.CheckOnly(), pipeline.WithFileChecks(),
+		pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked))
+	if err != nil {
+		return fail(stderr, err)
 	}
-	all = policy.Apply(all)
+	defer r.Close()
+	printCheckReport(stdout, stderr, &o, r, getenv)
+	if len(r.Errors()) > 0 {
+		return exitUsage
+	}
+	return exitOK
+}
+
+// checkFlags declares the flags of check: build's, and --list.
+func checkFlags(o *buildOptions) (*pflag.FlagSet, *bool) {
+	fs := newBuildFlags(o, false)
+	list := fs.Bool("list", false, "print every check's ID, severity and meaning, and exit")
+	group(fs, "Checks", "list")
+	return fs, list
+}
+
+// printCheckReport prints the findings of brefimg check: as JSON, or as
+// text with a count.
+func printCheckReport(stdout, stderr io.Writer, o *buildOptions, r *pipeline.Report, getenv env) {
+	all := r.Findings
 	if o.json {
 		if all == nil {
 			all = []findings.Finding{}
@@ -99,20 +93,32 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		b, _ := json.MarshalIndent(struct {
 			Findings []findings.Finding `json:"findings"`
 			Note     string             `json:"note,omitempty"`
-		}{all, note}, "", "  ")
+		}{all, r.Skipped}, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
-	} else {
-		printFindings(stdout, all, o.flags.AppDir, o.quiet, getenv)
-		if note != "" {
-			fmt.Fprintln(stderr, "note: "+note)
-		}
-		errs, warns := len(build.Errors(all)), len(all)-len(build.Errors(all))
-		if !o.quiet {
-			fmt.Fprintf(stdout, "%d error(s), %d warning(s)\n", errs, warns)
-		}
+		return
 	}
-	if len(build.Errors(all)) > 0 {
-		return exitUsage
+	printFindings(stdout, all, o.flags.AppDir, o.quiet, getenv)
+	if r.Skipped != "" {
+		fmt.Fprintln(stderr, "note: "+r.Skipped)
 	}
+	errs := len(findings.Errors(all))
+	if !o.quiet {
+		fmt.Fprintf(stdout, "%d error(s), %d warning(s)\n", errs, len(all)-errs)
+	}
+}
+
+// listChecks prints the registry of finding IDs.
+func listChecks(w io.Writer, asJSON bool) int {
+	if asJSON {
+		b, _ := json.MarshalIndent(findings.Registry, "", "  ")
+		fmt.Fprintf(w, "%s\n", b)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tFINDS")
+	for _, c := range findings.Registry {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Severity, c.Doc)
+	}
+	tw.Flush()
 	return exitOK
 }

@@ -380,7 +380,8 @@ func TestReadmeKnowsEveryFlag(t *testing.T) {
 		}
 	})
 	known := map[string]bool{"help": true}
-	for _, fs := range []*pflag.FlagSet{build, lock, inspectFlags()} {
+	check, _ := checkFlags(&o)
+	for _, fs := range []*pflag.FlagSet{build, lock, check, inspectFlags()} {
 		fs.VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
 	}
 	// The flags the README names: in code spans that run brefimg, and in the

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/findings"
 )
 
@@ -17,8 +16,8 @@ import (
 // quiet hides warnings.
 func printFindings(w io.Writer, fs []findings.Finding, appDir string, quiet bool, getenv env) {
 	github := getenv("GITHUB_ACTIONS") == "true"
-	for _, sev := range []findings.Severity{build.Error, build.Warning} {
-		if sev == build.Warning && quiet {
+	for _, sev := range []findings.Severity{findings.Error, findings.Warning} {
+		if sev == findings.Warning && quiet {
 			continue
 		}
 		for _, f := range fs {
@@ -42,7 +41,7 @@ func printFindings(w io.Writer, fs []findings.Finding, appDir string, quiet bool
 // ::error file=composer.json,line=6,title=ext-missing::message
 func annotation(f findings.Finding, appFile bool) string {
 	level := "warning"
-	if f.Severity == build.Error {
+	if f.Severity == findings.Error {
 		level = "error"
 	}
 	var props []string

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/flagplan"
 )
 
 // envPrefix + the flag name in upper case, dashes as underscores, sets a flag.
@@ -123,7 +123,7 @@ func readConfigFile(appDir string) (map[string][]string, string, error) {
 	if appDir == "" {
 		appDir = "."
 	}
-	file := filepath.Join(appDir, build.ConfigFile)
+	file := filepath.Join(appDir, flagplan.ConfigFile)
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, file, nil

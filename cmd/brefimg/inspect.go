@@ -16,10 +16,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/spf13/pflag"
 
-	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/builder"
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/imagecheck"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 	"github.com/brefimg/brefimg/registry/ecr"
 )
@@ -117,7 +118,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return usageError(stderr, "inspect", err)
 		}
 		if img, err = out.Read(); err != nil {
-			return fail(stderr, &build.InputError{Err: err})
+			return fail(stderr, plan.AsInput(plan.FieldImage, err))
 		}
 	} else {
 		kc, err := ecr.NewKeychain()
@@ -208,7 +209,7 @@ func recognize(annotations, labels map[string]string, history []string) *BrefInf
 	for k, v := range annotations {
 		meta[k] = v
 	}
-	if base := meta[build.AnnotationBaseName]; base != "" {
+	if base := meta[builder.AnnotationBaseName]; base != "" {
 		if r, ok := extensions.RecognizeBase(base); ok {
 			info.Base, info.Line, info.PHP = base, r.Line, r.PHP
 		}
@@ -229,7 +230,7 @@ func recognize(annotations, labels map[string]string, history []string) *BrefInf
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if strings.HasPrefix(k, build.AnnotationInputPrefix) {
+		if strings.HasPrefix(k, builder.AnnotationInputPrefix) {
 			addExt(meta[k])
 		}
 	}

@@ -6,8 +6,9 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/brefimg/brefimg/build"
 	"github.com/brefimg/brefimg/lockfile"
+	"github.com/brefimg/brefimg/pipeline"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -32,17 +33,17 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()
-	o.flags.NoLock = true
+	o.noLock = true
 	client, err := o.client(nil)
 	if err != nil {
 		return usageError(stderr, "lock", err)
 	}
-	plan, _, err := o.plan(ctx, client)
+	pl, _, _, err := o.plan(ctx, client)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	if o.dryRun {
-		return dryRun(stdout, fs, &o, plan)
+		return dryRun(stdout, fs, &o, pl)
 	}
 	dir := o.flags.AppDir
 	if dir == "" {
@@ -50,9 +51,9 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	prev, err := lockfile.Read(dir)
 	if err != nil {
-		return fail(stderr, &build.InputError{Err: err})
+		return fail(stderr, plan.AsInput(plan.FieldLock, err))
 	}
-	lock, err := build.Lock(ctx, client, plan, prev, o.update)
+	lock, err := pipeline.Lock(ctx, client, pl, prev, o.update)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -64,9 +65,9 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if err := registry.WriteFile(path, b); err != nil {
 		return fail(stderr, err)
 	}
-	for _, ref := range plan.Refs() {
-		if e, ok := lock.Lookup(ref, plan.Platform); ok && !o.quiet {
-			fmt.Fprintf(stderr, "%s %s -> %s\n", plan.Platform, ref, e.Digest)
+	for _, ref := range pl.Refs() {
+		if e, ok := lock.Lookup(ref, pl.Platform.String()); ok && !o.quiet {
+			fmt.Fprintf(stderr, "%s %s -> %s\n", pl.Platform, ref, e.Digest)
 		}
 	}
 	fmt.Fprintln(stdout, path)

@@ -14,16 +14,21 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/brefimg/brefimg/findings"
+	"github.com/brefimg/brefimg/pipeline"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 )
 
 // reporter renders a build's progress: live bars on a terminal, one plain
 // line per event otherwise (CI logs), or nothing.
 type reporter struct {
-	mode  string // "bars", "plain" or "none"
-	w     io.Writer
-	bars  *mpb.Progress
-	total *mpb.Bar // bytes read for uploads and outputs, of the image's total
+	mode string // "bars", "plain" or "none"
+	w    io.Writer
+	// printFindings renders the findings; nil prints none.
+	printFindings func([]findings.Finding)
+	bars          *mpb.Progress
+	total         *mpb.Bar // bytes read for uploads and outputs, of the image's total
 
 	waited sync.Once
 
@@ -269,3 +274,34 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
+
+// Built notes the images a build read, and names its layers for the bars.
+func (r *reporter) Built(res *plan.Result) {
+	r.linef("base %s -> %s", res.Base.Ref, res.Base.Digest)
+	for _, in := range res.Inputs {
+		r.linef("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)
+	}
+	r.know(res.Image, func(i int) string {
+		if i < len(res.Origins) {
+			if o := res.Origins[i]; o.Name != "" {
+				return o.Name
+			}
+			return "base"
+		}
+		return ""
+	})
+}
+
+// Checked prints the findings, once the policy applied.
+func (r *reporter) Checked(fs []findings.Finding) {
+	if r.printFindings != nil {
+		r.printFindings(fs)
+	}
+}
+
+// Track wraps img to show its layers being written and pushed.
+func (r *reporter) Track(img v1.Image, targets []name.Reference) v1.Image {
+	return r.track(img, targets)
+}
+
+var _ pipeline.Observer = (*reporter)(nil)

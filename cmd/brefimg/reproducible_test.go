@@ -14,7 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/brefimg/brefimg/build"
+	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/internal/fixtures"
 	"github.com/brefimg/brefimg/lockfile"
 )
@@ -215,7 +216,7 @@ func TestLock(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if strings.Contains(stderr, build.FindingUnpinned) {
+	if strings.Contains(stderr, findings.IDUnpinned) {
 		t.Errorf("a locked build warns about tags: %s", stderr)
 	}
 	if _, ok := files(t, pulled(t, first))["/var/task/"+lockfile.Name]; ok {
@@ -259,7 +260,7 @@ func TestLock(t *testing.T) {
 		if code != exitOK || updated == first {
 			t.Errorf("exit %d, digest %s (before %s): %s", code, updated, first, stderr)
 		}
-		if cf, err := pulled(t, updated).ConfigFile(); err != nil || cf.Config.Labels[build.AnnotationBaseDigest] != mustDigest(t, "bref/php-80:1") {
+		if cf, err := pulled(t, updated).ConfigFile(); err != nil || cf.Config.Labels[builder.AnnotationBaseDigest] != mustDigest(t, "bref/php-80:1") {
 			t.Errorf("base digest label %v, want the moved image's", cf.Config.Labels)
 		}
 	})
@@ -268,7 +269,7 @@ func TestLock(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _, stderr := brefimg(t, nil, buildArgs()...)
-		if code != exitOK || strings.Count(stderr, build.FindingUnpinned) != 1 ||
+		if code != exitOK || strings.Count(stderr, findings.IDUnpinned) != 1 ||
 			!strings.Contains(stderr, "bref/php-80-fpm:1, bref/extra-redis-php-80:0.10") || !strings.Contains(stderr, "brefimg lock") {
 			t.Errorf("exit %d, stderr %s", code, stderr)
 		}

@@ -120,90 +120,123 @@ type layerPlan struct {
 	files     []fileEntry
 }
 
+// mb is a megabyte (MiB) of base image content.
+const mb = 1 << 20
+
 // baseLayers plans the base image's layers. div divides every generated
 // size (1 for the real benchmark; tests use a large one to stay fast).
 func baseLayers(div int) []layerPlan {
-	reg := func(p string, mode int64, content string) fileEntry {
-		return fileEntry{path: p, mode: mode, typ: tar.TypeReg, content: []byte(content)}
+	return []layerPlan{al2Layer(div), runtimeLayer(div), phpLayer(div), fpmLayer(div)}
+}
+
+// al2Layer is the base's first layer, Amazon Linux 2.
+func al2Layer(div int) layerPlan {
+	return layerPlan{
+		createdBy: "/bin/sh -c #(nop) ADD file:provided-al2-x86_64.tar.xz in / ",
+		files: append([]fileEntry{
+			regEntry("bin/sh", 0o755, "\x7fELF\x02\x01\x01\x00fake sh for al2 x86_64\n"),
+			regEntry("etc/os-release", 0o644, "NAME=\"Amazon Linux\"\nVERSION=\"2\"\nID=\"amzn\"\nID_LIKE=\"centos rhel fedora\"\nVERSION_ID=\"2\"\nPRETTY_NAME=\"Amazon Linux 2\"\n"),
+			regEntry("etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/bash\nsbx_user1051:x:993:990::/home/sbx_user1051:/sbin/nologin\n"),
+			regEntry("lib64/ld-linux-x86-64.so.2", 0o755, "\x7fELF\x02\x01\x01\x00fake dynamic loader for al2 x86_64\n"),
+			dirEntry("tmp", 0o1777),
+			dirEntry("var/task", 0o755),
+		}, groupEntries(div,
+			group{dir: "usr/bin", count: 150, bytes: 13 * mb},
+			group{dir: "usr/lib64", count: 220, bytes: 29 * mb, ext: ".so"},
+			group{dir: "usr/share/doc", count: 400, bytes: 10 * mb, ext: ".txt", text: true},
+			group{dir: "etc/pki", count: 40, bytes: 1 * mb, ext: ".pem", text: true},
+		)...),
 	}
-	dir := func(p string, mode int64) fileEntry { return fileEntry{path: p, mode: mode, typ: tar.TypeDir} }
-	groups := func(gs ...group) []fileEntry {
-		var out []fileEntry
-		for _, g := range gs {
-			r := newRNG("base-group", g.dir)
-			// Split g.bytes over g.count files with random weights.
-			weights := make([]int, g.count)
-			sum := 0
-			for i := range weights {
-				weights[i] = 1 + r.intn(1000)*r.intn(4)
-				sum += weights[i]
-			}
-			seen := map[string]bool{}
-			for i := range g.count {
-				n := identString(r)
-				for seen[n] {
-					n += "x"
-				}
-				seen[n] = true
-				mode := int64(0o755)
-				if g.text {
-					mode = 0o644
-				}
-				size := int(int64(g.bytes) * int64(weights[i]) / int64(sum) / int64(div))
-				out = append(out, fileEntry{path: g.dir + "/" + strings.ToLower(n) + g.ext, mode: mode, typ: tar.TypeReg, size: size, text: g.text})
-			}
+}
+
+// runtimeLayer is the base's second layer, the Lambda runtime.
+func runtimeLayer(div int) layerPlan {
+	return layerPlan{
+		createdBy: "/bin/sh -c #(nop) COPY dir:lambda-runtime in / ",
+		files: append([]fileEntry{
+			regEntry("lambda-entrypoint.sh", 0o755, lambdaEntrypoint),
+			{path: "var/runtime/init", mode: 0o755, typ: tar.TypeReg, size: 7 * mb / div},
+			{path: "usr/local/bin/aws-lambda-rie", mode: 0o755, typ: tar.TypeReg, size: 8 * mb / div},
+		}, groupEntries(div, group{dir: "var/runtime/lib", count: 8, bytes: 1 * mb, ext: ".so"})...),
+	}
+}
+
+// phpLayer is the base's third layer, the PHP 8.0 build under /opt.
+func phpLayer(div int) layerPlan {
+	return layerPlan{
+		createdBy: "/bin/sh -c #(nop) COPY dir:php-8.0-build in /opt ",
+		files: append([]fileEntry{
+			{path: "opt/bref/bin/php", mode: 0o755, typ: tar.TypeReg, size: 26 * mb / div},
+			regEntry("opt/bref/etc/php/conf.d/bref.ini", 0o644, "; Bref v1 settings (brefimg benchmark fixture, php 8.0)\n"+
+				"extension_dir=/opt/bref/lib/php/extensions/no-debug-non-zts-20200930\nopcache.enable=1\nmemory_limit=3008M\n"),
+		}, groupEntries(div,
+			group{dir: "opt/bref/lib", count: 60, bytes: 28 * mb, ext: ".so"},
+			group{dir: "opt/bref/lib64", count: 20, bytes: 9 * mb, ext: ".so"},
+			group{dir: "opt/bref/lib/php/extensions/no-debug-non-zts-20200930", count: 12, bytes: 5 * mb, ext: ".so"},
+			group{dir: "opt/bref/include/php/main", count: 600, bytes: 8 * mb, ext: ".h", text: true},
+		)...),
+	}
+}
+
+// fpmLayer is the base's fourth layer, the PHP-FPM runtime under /opt.
+func fpmLayer(div int) layerPlan {
+	return layerPlan{
+		createdBy: "/bin/sh -c #(nop) COPY dir:fpm-runtime in /opt ",
+		files: append([]fileEntry{
+			regEntry("opt/bootstrap", 0o755, "#!/bin/sh\n# brefimg benchmark fixture: php 8.0 fpm runtime (bref v1)\nexec /opt/bref/bin/php /opt/bref/bootstrap.php\n"),
+			regEntry("opt/bref/bootstrap.php", 0o644, "<?php // brefimg benchmark fixture: php 8.0 fpm runtime (bref v1)\n"),
+			regEntry("opt/bref/etc/php-fpm.conf", 0o644, "; brefimg benchmark fixture\n[global]\nerror_log = /dev/null\n[default]\nlisten = /tmp/.bref/php-fpm.sock\n"),
+			{path: "opt/bref/sbin/php-fpm", mode: 0o755, typ: tar.TypeReg, size: 14 * mb / div},
+		}, groupEntries(div, group{dir: "opt/bref/runtime/vendor", count: 200, bytes: 3 * mb, ext: ".php", text: true})...),
+	}
+}
+
+// regEntry is a regular file with fixed content.
+func regEntry(p string, mode int64, content string) fileEntry {
+	return fileEntry{path: p, mode: mode, typ: tar.TypeReg, content: []byte(content)}
+}
+
+// dirEntry is a directory.
+func dirEntry(p string, mode int64) fileEntry {
+	return fileEntry{path: p, mode: mode, typ: tar.TypeDir}
+}
+
+// groupEntries generates the files of gs, in order, their sizes divided
+// by div.
+func groupEntries(div int, gs ...group) []fileEntry {
+	var out []fileEntry
+	for _, g := range gs {
+		out = append(out, g.entries(div)...)
+	}
+	return out
+}
+
+// entries generates g's files: random names and g.bytes split over them
+// with random weights, the sizes divided by div.
+func (g group) entries(div int) []fileEntry {
+	r := newRNG("base-group", g.dir)
+	weights := make([]int, g.count)
+	sum := 0
+	for i := range weights {
+		weights[i] = 1 + r.intn(1000)*r.intn(4)
+		sum += weights[i]
+	}
+	mode := int64(0o755)
+	if g.text {
+		mode = 0o644
+	}
+	out := make([]fileEntry, 0, g.count)
+	seen := map[string]bool{}
+	for i := range g.count {
+		n := identString(r)
+		for seen[n] {
+			n += "x"
 		}
-		return out
+		seen[n] = true
+		size := int(int64(g.bytes) * int64(weights[i]) / int64(sum) / int64(div))
+		out = append(out, fileEntry{path: g.dir + "/" + strings.ToLower(n) + g.ext, mode: mode, typ: tar.TypeReg, size: size, text: g.text})
 	}
-	const mb = 1 << 20
-	return []layerPlan{
-		{
-			createdBy: "/bin/sh -c #(nop) ADD file:provided-al2-x86_64.tar.xz in / ",
-			files: append([]fileEntry{
-				reg("bin/sh", 0o755, "\x7fELF\x02\x01\x01\x00fake sh for al2 x86_64\n"),
-				reg("etc/os-release", 0o644, "NAME=\"Amazon Linux\"\nVERSION=\"2\"\nID=\"amzn\"\nID_LIKE=\"centos rhel fedora\"\nVERSION_ID=\"2\"\nPRETTY_NAME=\"Amazon Linux 2\"\n"),
-				reg("etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/bash\nsbx_user1051:x:993:990::/home/sbx_user1051:/sbin/nologin\n"),
-				reg("lib64/ld-linux-x86-64.so.2", 0o755, "\x7fELF\x02\x01\x01\x00fake dynamic loader for al2 x86_64\n"),
-				dir("tmp", 0o1777),
-				dir("var/task", 0o755),
-			}, groups(
-				group{dir: "usr/bin", count: 150, bytes: 13 * mb},
-				group{dir: "usr/lib64", count: 220, bytes: 29 * mb, ext: ".so"},
-				group{dir: "usr/share/doc", count: 400, bytes: 10 * mb, ext: ".txt", text: true},
-				group{dir: "etc/pki", count: 40, bytes: 1 * mb, ext: ".pem", text: true},
-			)...),
-		},
-		{
-			createdBy: "/bin/sh -c #(nop) COPY dir:lambda-runtime in / ",
-			files: append([]fileEntry{
-				reg("lambda-entrypoint.sh", 0o755, lambdaEntrypoint),
-				{path: "var/runtime/init", mode: 0o755, typ: tar.TypeReg, size: 7 * mb / div},
-				{path: "usr/local/bin/aws-lambda-rie", mode: 0o755, typ: tar.TypeReg, size: 8 * mb / div},
-			}, groups(group{dir: "var/runtime/lib", count: 8, bytes: 1 * mb, ext: ".so"})...),
-		},
-		{
-			createdBy: "/bin/sh -c #(nop) COPY dir:php-8.0-build in /opt ",
-			files: append([]fileEntry{
-				{path: "opt/bref/bin/php", mode: 0o755, typ: tar.TypeReg, size: 26 * mb / div},
-				reg("opt/bref/etc/php/conf.d/bref.ini", 0o644, "; Bref v1 settings (brefimg benchmark fixture, php 8.0)\n"+
-					"extension_dir=/opt/bref/lib/php/extensions/no-debug-non-zts-20200930\nopcache.enable=1\nmemory_limit=3008M\n"),
-			}, groups(
-				group{dir: "opt/bref/lib", count: 60, bytes: 28 * mb, ext: ".so"},
-				group{dir: "opt/bref/lib64", count: 20, bytes: 9 * mb, ext: ".so"},
-				group{dir: "opt/bref/lib/php/extensions/no-debug-non-zts-20200930", count: 12, bytes: 5 * mb, ext: ".so"},
-				group{dir: "opt/bref/include/php/main", count: 600, bytes: 8 * mb, ext: ".h", text: true},
-			)...),
-		},
-		{
-			createdBy: "/bin/sh -c #(nop) COPY dir:fpm-runtime in /opt ",
-			files: append([]fileEntry{
-				reg("opt/bootstrap", 0o755, "#!/bin/sh\n# brefimg benchmark fixture: php 8.0 fpm runtime (bref v1)\nexec /opt/bref/bin/php /opt/bref/bootstrap.php\n"),
-				reg("opt/bref/bootstrap.php", 0o644, "<?php // brefimg benchmark fixture: php 8.0 fpm runtime (bref v1)\n"),
-				reg("opt/bref/etc/php-fpm.conf", 0o644, "; brefimg benchmark fixture\n[global]\nerror_log = /dev/null\n[default]\nlisten = /tmp/.bref/php-fpm.sock\n"),
-				{path: "opt/bref/sbin/php-fpm", mode: 0o755, typ: tar.TypeReg, size: 14 * mb / div},
-			}, groups(group{dir: "opt/bref/runtime/vendor", count: 200, bytes: 3 * mb, ext: ".php", text: true})...),
-		},
-	}
+	return out
 }
 
 const lambdaEntrypoint = `#!/bin/sh

@@ -47,6 +47,7 @@ type results struct {
 	raw  string // the results file as read, appended to the report
 }
 
+// envValue is the last value the environment file gives key, or "".
 func (r *results) envValue(key string) string {
 	if v := r.env[key]; len(v) > 0 {
 		return v[len(v)-1]
@@ -54,6 +55,8 @@ func (r *results) envValue(key string) string {
 	return ""
 }
 
+// reportCmd is the report subcommand: it renders the results as Markdown
+// on standard output and, with -out, into a file.
 func reportCmd(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	resultsFile := fs.String("results", "", "the results file (TSV) the script wrote")
@@ -76,6 +79,8 @@ func reportCmd(args []string) error {
 	return nil
 }
 
+// readResults reads the results file and, when envFile is set, the
+// environment file.
 func readResults(resultsFile, envFile string) (*results, error) {
 	res := &results{env: map[string][]string{}}
 	raw, err := os.ReadFile(resultsFile)
@@ -97,6 +102,8 @@ func readResults(resultsFile, envFile string) (*results, error) {
 	return res, nil
 }
 
+// parseRuns parses the results file: a header line, then one run a line;
+// blank lines are skipped and a number that cannot be parsed is -1.
 func parseRuns(r io.Reader) ([]run, error) {
 	var runs []run
 	sc := bufio.NewScanner(r)
@@ -134,6 +141,8 @@ func parseRuns(r io.Reader) ([]run, error) {
 	return runs, sc.Err()
 }
 
+// parseEnv parses key=value lines, every value of a key in order; other
+// lines are ignored.
 func parseEnv(r io.Reader) map[string][]string {
 	env := map[string][]string{}
 	sc := bufio.NewScanner(r)
@@ -152,6 +161,7 @@ type group struct {
 	ok  []run
 }
 
+// group returns the runs of tool in scenario at scale.
 func (r *results) group(tool, scenario string, scale int) group {
 	var g group
 	for _, x := range r.runs {
@@ -192,6 +202,7 @@ func (g group) cpuMedian() (float64, bool) {
 	return medianOf(g.ok, func(x run) float64 { return x.cpu })
 }
 
+// medianOf is the median of f over runs; ok false when there are none.
 func medianOf(runs []run, f func(run) float64) (float64, bool) {
 	if len(runs) == 0 {
 		return 0, false
@@ -317,8 +328,10 @@ func (r *results) floor() (total, copySecs, packSecs float64, ok bool) {
 	return c + p, c, p, okc && okp
 }
 
+// secs formats seconds with two decimals.
 func secs(v float64) string { return fmt.Sprintf("%.2f", v) }
 
+// ratio formats a speed ratio: "12x", or "2.5x" below 10.
 func ratio(v float64) string {
 	if v >= 10 {
 		return fmt.Sprintf("%.0fx", v)
@@ -330,13 +343,21 @@ func ratio(v float64) string {
 func (r *results) markdown() string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	runsOf := func(g group) string {
-		if len(g.all) == len(g.ok) {
-			return strconv.Itoa(len(g.all))
-		}
-		return fmt.Sprintf("%d (%d failed)", len(g.all), len(g.all)-len(g.ok))
+	r.intro(w)
+	if busy := r.busy(); busy != "" {
+		w("**Warning: %s**\n\n", busy)
 	}
+	r.sideBySide(w)
+	r.scaleTable(w)
+	r.goals(w)
+	w("%s", method)
+	r.appendix(w)
+	return b.String()
+}
 
+// intro writes the title and the environment of the run: date, machine,
+// tool versions, settings and fixtures.
+func (r *results) intro(w func(string, ...any)) {
 	w("# Benchmarks\n\n")
 	w("Written by `make bench` (`scripts/bench.sh`) on %s; every figure below comes from that one run.\n\n", r.envValue("date"))
 	w("Machine: %s CPUs (`nproc`), %s memory, %s; %s; %s.\n", r.envValue("nproc"), r.envValue("mem"), r.envValue("cpu"), r.envValue("kernel"), r.envValue("go"))
@@ -345,10 +366,12 @@ func (r *results) markdown() string {
 		orDash(r.envValue("cache_dir_flag")), orDash(r.envValue("total_seconds")), orDash(r.envValue("load_start")), orDash(r.envValue("load_end")))
 	w("Fixtures (deterministic, `internal/benchfix`): `bref/php-80-fpm:1` shaped like Bref v1's base, with `bref/extra-redis-php-80:0.10` and `bref/extra-gmp-php-80:0.10`: %s MB of blobs in the source registry; the Laravel-like app at 1x: %s files, %s MB.\n\n",
 		mbString(r.envValue("seed_bytes")), orDash(r.envValue("app_files_1")), mbString(r.envValue("app_bytes_1")))
+}
 
-	if busy := r.busy(); busy != "" {
-		w("**Warning: %s**\n\n", busy)
-	}
+// sideBySide writes the table of every tool and scenario at 1x (with the
+// floor after brefimg's cold runs), then the runs where brefimg's count of
+// pushed blobs differs from the registry's.
+func (r *results) sideBySide(w func(string, ...any)) {
 	w("## Side by side (app at 1x; median of the runs)\n\n")
 	w("| tool | scenario | runs | median s | fastest s | CPU s | vs brefimg | same digest | blobs uploaded | MB uploaded | MB pulled from source | peak RSS MB |\n")
 	w("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -360,65 +383,13 @@ func (r *results) markdown() string {
 			if len(g.all) == 0 {
 				continue
 			}
-			med, ok := g.median()
-			medS, fast, cpu, vs, rss := "failed", "—", "—", "—", "—"
-			if ok {
-				medS = secs(med)
-				f, _ := g.fastest()
-				fast = secs(f)
-				if c, ok := g.cpuMedian(); ok {
-					cpu = secs(c)
-				}
-				switch {
-				case tool == "brefimg":
-					vs = "1.0x"
-				case refOK && ref > 0:
-					vs = tool + "/brefimg " + ratio(med/ref)
-				}
-			}
-			if p, ok := g.peakMB(); ok {
-				rss = fmt.Sprintf("%.0f", p)
-			}
-			w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", tool, sc, runsOf(g), medS, fast, cpu, vs, r.sameDigest(tool, sc, 1),
-				g.span(func(x run) int64 { return x.uploads }), g.mb(func(x run) int64 { return x.upBytes }),
-				g.mb(func(x run) int64 { return x.pulledBytes }), rss)
+			r.toolRow(w, tool, sc, g, ref, refOK)
 			if tool == "brefimg" {
-				for _, x := range g.ok {
-					if x.toolPushed >= 0 && x.toolPushed != x.uploads {
-						pushedNotes = append(pushedNotes, fmt.Sprintf("brefimg %s run %d printed %d \"pushed blob\" lines; the registry counted %d uploads.", sc, x.n, x.toolPushed, x.uploads))
-					}
-				}
+				pushedNotes = append(pushedNotes, pushedMismatches(sc, g)...)
 			}
 		}
 		if sc == "cold" {
-			if total, c, p, ok := r.floor(); ok {
-				vs := "—"
-				if refOK && ref > 0 {
-					vs = "floor/brefimg " + ratio(total/ref)
-				}
-				gc, gp := r.group(floorCopy, "cold", 1), r.group(floorPack, "cold", 1)
-				rss := "—"
-				if a, ok := gc.peakMB(); ok {
-					if bb, ok := gp.peakMB(); ok {
-						rss = fmt.Sprintf("%.0f", max(a, bb))
-					}
-				}
-				fast, cpu := "—", "—"
-				if a, ok := gc.fastest(); ok {
-					if bb, ok := gp.fastest(); ok {
-						fast = secs(a + bb)
-					}
-				}
-				if a, ok := gc.cpuMedian(); ok {
-					if bb, ok := gp.cpuMedian(); ok {
-						cpu = secs(a + bb)
-					}
-				}
-				w("| floor | cold | %d + %d | %s (copy %s + tar\\|pigz %s) | %s | %s | %s | — | %s | %s | %s | %s |\n",
-					len(gc.ok), len(gp.ok), secs(total), secs(c), secs(p), fast, cpu, vs,
-					gc.span(func(x run) int64 { return x.uploads }), gc.mb(func(x run) int64 { return x.upBytes }),
-					gc.mb(func(x run) int64 { return x.pulledBytes }), rss)
-			}
+			r.floorRow(w, ref, refOK)
 		}
 	}
 	w("\n")
@@ -428,10 +399,92 @@ func (r *results) markdown() string {
 	if len(pushedNotes) > 0 {
 		w("\n")
 	}
+}
 
-	r.scaleTable(w)
-	r.goals(w)
-	w("%s", method)
+// toolRow writes the side-by-side row of a tool's runs g in scenario sc;
+// ref is brefimg's median in sc, when refOK.
+func (r *results) toolRow(w func(string, ...any), tool, sc string, g group, ref float64, refOK bool) {
+	med, ok := g.median()
+	medS, fast, cpu, vs, rss := "failed", "—", "—", "—", "—"
+	if ok {
+		medS = secs(med)
+		f, _ := g.fastest()
+		fast = secs(f)
+		if c, ok := g.cpuMedian(); ok {
+			cpu = secs(c)
+		}
+		switch {
+		case tool == "brefimg":
+			vs = "1.0x"
+		case refOK && ref > 0:
+			vs = tool + "/brefimg " + ratio(med/ref)
+		}
+	}
+	if p, ok := g.peakMB(); ok {
+		rss = fmt.Sprintf("%.0f", p)
+	}
+	w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", tool, sc, runsCell(g), medS, fast, cpu, vs, r.sameDigest(tool, sc, 1),
+		g.span(func(x run) int64 { return x.uploads }), g.mb(func(x run) int64 { return x.upBytes }),
+		g.mb(func(x run) int64 { return x.pulledBytes }), rss)
+}
+
+// runsCell is the number of runs of g, with the failed ones.
+func runsCell(g group) string {
+	if len(g.all) == len(g.ok) {
+		return strconv.Itoa(len(g.all))
+	}
+	return fmt.Sprintf("%d (%d failed)", len(g.all), len(g.all)-len(g.ok))
+}
+
+// pushedMismatches notes the successful brefimg runs g of scenario sc
+// whose count of pushed blobs differs from the registry's uploads.
+func pushedMismatches(sc string, g group) []string {
+	var notes []string
+	for _, x := range g.ok {
+		if x.toolPushed >= 0 && x.toolPushed != x.uploads {
+			notes = append(notes, fmt.Sprintf("brefimg %s run %d printed %d \"pushed blob\" lines; the registry counted %d uploads.", sc, x.n, x.toolPushed, x.uploads))
+		}
+	}
+	return notes
+}
+
+// floorRow writes the side-by-side row of the floor (copy + pack), when
+// both were measured; ref is brefimg's cold median, when refOK.
+func (r *results) floorRow(w func(string, ...any), ref float64, refOK bool) {
+	total, c, p, ok := r.floor()
+	if !ok {
+		return
+	}
+	vs := "—"
+	if refOK && ref > 0 {
+		vs = "floor/brefimg " + ratio(total/ref)
+	}
+	gc, gp := r.group(floorCopy, "cold", 1), r.group(floorPack, "cold", 1)
+	rss := bothCell(gc, gp, group.peakMB, func(a, b float64) string { return fmt.Sprintf("%.0f", max(a, b)) })
+	fast := bothCell(gc, gp, group.fastest, func(a, b float64) string { return secs(a + b) })
+	cpu := bothCell(gc, gp, group.cpuMedian, func(a, b float64) string { return secs(a + b) })
+	w("| floor | cold | %d + %d | %s (copy %s + tar\\|pigz %s) | %s | %s | %s | — | %s | %s | %s | %s |\n",
+		len(gc.ok), len(gp.ok), secs(total), secs(c), secs(p), fast, cpu, vs,
+		gc.span(func(x run) int64 { return x.uploads }), gc.mb(func(x run) int64 { return x.upBytes }),
+		gc.mb(func(x run) int64 { return x.pulledBytes }), rss)
+}
+
+// bothCell formats the figures f gives for a and b with format, or is "—"
+// when either has none.
+func bothCell(a, b group, f func(group) (float64, bool), format func(x, y float64) string) string {
+	x, ok := f(a)
+	if !ok {
+		return "—"
+	}
+	y, ok := f(b)
+	if !ok {
+		return "—"
+	}
+	return format(x, y)
+}
+
+// appendix writes the notes the script recorded and every measured run.
+func (r *results) appendix(w func(string, ...any)) {
 	if notes := r.env["note"]; len(notes) > 0 {
 		w("\n## Notes from this run\n\n")
 		for _, n := range notes {
@@ -441,7 +494,6 @@ func (r *results) markdown() string {
 	if r.raw != "" {
 		w("\n## Every run\n\n<details><summary>The measurements this report was made from (tab-separated; seconds are wall time, cpu_seconds user + system, rss_kb the peak RSS in KiB; -1 or - when not known)</summary>\n\n```tsv\n%s```\n\n</details>\n", r.raw)
 	}
-	return b.String()
 }
 
 // scales returns the app scales measured, ascending.
@@ -458,6 +510,8 @@ func (r *results) scales() []int {
 	return s
 }
 
+// scaleTable writes the table of brefimg and crane at every app scale,
+// when more than one was measured.
 func (r *results) scaleTable(w func(string, ...any)) {
 	scales := r.scales()
 	if len(scales) < 2 {
@@ -602,6 +656,7 @@ func (r *results) busy() string {
 	return ""
 }
 
+// orDash is s, or "—" when it is empty.
 func orDash(s string) string {
 	if s == "" {
 		return "—"
@@ -609,6 +664,8 @@ func orDash(s string) string {
 	return s
 }
 
+// mbString formats a byte count given as text in MB, or "—" when it is
+// not a number.
 func mbString(bytes string) string {
 	n, err := strconv.ParseInt(bytes, 10, 64)
 	if err != nil {

@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"archive/tar"
@@ -17,8 +17,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/internal/fixtures"
 	"github.com/brefimg/brefimg/internal/testregistry"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -143,9 +145,9 @@ func TestHostileExtensionImages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ref := "bref/extra-evil" + strings.Repeat("x", i) + "-php-80:0.10"
 			push(t, ref, tc.layers...)
-			plan := Plan{Base: "bref/php-80-fpm:1", Platform: "linux/amd64",
-				Steps: []Step{{Image: ref, Name: "evil", Src: "/opt", Dest: "/opt", CreatedBy: "COPY --from=" + ref + " /opt /opt"}}}
-			res, err := Build(ctx, src, plan)
+			pl := plan.Plan{Base: "bref/php-80-fpm:1", Platform: amd64,
+				Steps: []plan.Step{{Image: ref, Name: "evil", Src: "/opt", Dest: "/opt", CreatedBy: "COPY --from=" + ref + " /opt /opt"}}}
+			res, err := build(t, src, pl)
 			if tc.wantError != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantError) {
 					t.Fatalf("error %v, want %s", err, tc.wantError)
@@ -185,7 +187,7 @@ func TestHostileExtensionImages(t *testing.T) {
 			if tc.leftOut != "" {
 				found := false
 				for _, f := range res.Findings {
-					found = found || (f.ID == FindingOutsideCopy && strings.Contains(f.Message, tc.leftOut))
+					found = found || (f.ID == findings.IDOutsideCopy && strings.Contains(f.Message, tc.leftOut))
 				}
 				if !found {
 					t.Errorf("no finding names %s: %v", tc.leftOut, res.Findings)

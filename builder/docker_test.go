@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"archive/tar"
@@ -12,8 +12,11 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/brefimg/brefimg/checks"
+	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/internal/fixtures"
 	"github.com/brefimg/brefimg/layers"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -45,7 +48,7 @@ func newMemSource(t *testing.T, refs map[string]v1.Image) *memSource {
 func (s *memSource) Image(_ context.Context, ref string, _ v1.Platform) (v1.Image, registry.Resolved, error) {
 	img, ok := s.images[ref]
 	if !ok {
-		return nil, registry.Resolved{Ref: ref}, &InputError{Err: fmt.Errorf("no image %s", ref)}
+		return nil, registry.Resolved{Ref: ref}, &plan.InputError{Err: fmt.Errorf("no image %s", ref)}
 	}
 	d, err := img.Digest()
 	return img, registry.Resolved{Ref: ref, Name: ref, Digest: d}, err
@@ -107,17 +110,17 @@ func threeLayers(t *testing.T) v1.Image {
 	return img
 }
 
-func dockerPlan(steps ...Step) Plan {
+func dockerPlan(steps ...plan.Step) plan.Plan {
 	for i := range steps {
-		if steps[i].Kind == StepLayer {
-			steps[i].Kind = StepCopy
+		if steps[i].Kind == plan.StepLayer {
+			steps[i].Kind = plan.StepCopy
 		}
 		steps[i].Line = i + 2
 		if steps[i].CreatedBy == "" {
 			steps[i].CreatedBy = fmt.Sprintf("COPY step %d", i+1)
 		}
 	}
-	return Plan{Base: "bref/php-84:3", Platform: "linux/amd64", Steps: steps, File: "Dockerfile"}
+	return plan.Plan{Base: "bref/php-84:3", Platform: amd64, Steps: steps, File: "Dockerfile"}
 }
 
 // TestDockerReadsOnlyWhatItNeeds: the base and every image a step copies
@@ -129,11 +132,11 @@ func TestDockerReadsOnlyWhatItNeeds(t *testing.T) {
 		"bref/extra-gmp-php-84:3": fixture(t, "bref/extra-gmp-php-84:3"),
 		"example/three:1":         threeLayers(t),
 	})
-	plan := dockerPlan(
-		Step{Image: "bref/extra-gmp-php-84:3", Name: "gmp", Sources: []string{"/opt"}, Dest: "/opt"},
-		Step{Image: "example/three:1", Name: "three", Sources: []string{"/c/z"}, Dest: "/var/task/z"},
+	pl := dockerPlan(
+		plan.Step{Image: "bref/extra-gmp-php-84:3", Name: "gmp", Sources: []string{"/opt"}, Dest: "/opt"},
+		plan.Step{Image: "example/three:1", Name: "three", Sources: []string{"/c/z"}, Dest: "/var/task/z"},
 	)
-	res, err := Build(context.Background(), src, plan, WithTempDir(t.TempDir()))
+	res, err := build(t, src, pl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +160,6 @@ func TestDockerReadsOnlyWhatItNeeds(t *testing.T) {
 }
 
 func TestDockerReuse(t *testing.T) {
-	ctx := context.Background()
 	// A base whose /opt is 0711: a copy keeps that, an appended layer would not.
 	oddOpt, err := fixtures.Build(fixtures.Spec{Family: fixtures.OCI, Architecture: "amd64", Layers: []fixtures.LayerSpec{
 		{CreatedBy: "base", Entries: []fixtures.Entry{fixtures.Dir("opt", 0o711), fixtures.Dir("var/task", 0o755)}},
@@ -172,33 +174,36 @@ func TestDockerReuse(t *testing.T) {
 		"bref/extra-imagick-php-80:0.10":  fixture(t, "bref/extra-imagick-php-80:0.10"),
 		"bref/extra-newrelic-php-80:0.10": fixture(t, "bref/extra-newrelic-php-80:0.10"),
 	})
-	redis := Step{Image: "bref/extra-redis-php-80:0.10", Name: "redis", Sources: []string{"/opt"}, Dest: "/opt"}
+	redis := plan.Step{Image: "bref/extra-redis-php-80:0.10", Name: "redis", Sources: []string{"/opt"}, Dest: "/opt"}
 	tests := []struct {
 		name   string
 		base   string
-		step   func(Step) Step
+		step   func(plan.Step) plan.Step
 		reused string // Reused of each added layer
 		opt    int64  // mode of /opt after the build
 	}{
-		{name: "COPY --from=ext /opt /opt", step: func(s Step) Step { return s }, reused: "true", opt: 0o755},
-		{name: "a trailing slash changes nothing", step: func(s Step) Step { s.Sources, s.Dest = []string{"/opt/"}, "/opt/"; return s }, reused: "true", opt: 0o755},
-		{name: "--link on a top-level directory", step: func(s Step) Step { s.Link = true; return s }, reused: "true", opt: 0o755},
-		{name: "two layers", step: func(s Step) Step { s.Image, s.Name = "bref/extra-imagick-php-80:0.10", "imagick"; return s }, reused: "true true", opt: 0o755},
-		{name: "--chown", step: func(s Step) Step { s.Chown = "0:0"; return s }, reused: "false", opt: 0o755},
-		{name: "--chmod", step: func(s Step) Step { s.Chmod = "0755"; return s }, reused: "false", opt: 0o755},
-		{name: "a subtree of the layer", step: func(s Step) Step { s.Sources, s.Dest = []string{"/opt/bref-extra"}, "/opt/bref-extra"; return s }, reused: "false", opt: 0o755},
-		{name: "another destination", step: func(s Step) Step { s.Dest = "/usr/opt"; return s }, reused: "false", opt: 0o755},
-		{name: "files outside the copied path", step: func(s Step) Step { s.Image, s.Name = "bref/extra-newrelic-php-80:0.10", "newrelic"; return s }, reused: "false", opt: 0o755},
-		{name: "a base whose /opt has another mode", base: "example/odd-opt:1", step: func(s Step) Step { return s }, reused: "false", opt: 0o711},
+		{name: "COPY --from=ext /opt /opt", step: func(s plan.Step) plan.Step { return s }, reused: "true", opt: 0o755},
+		{name: "a trailing slash changes nothing", step: func(s plan.Step) plan.Step { s.Sources, s.Dest = []string{"/opt/"}, "/opt/"; return s }, reused: "true", opt: 0o755},
+		{name: "--link on a top-level directory", step: func(s plan.Step) plan.Step { s.Link = true; return s }, reused: "true", opt: 0o755},
+		{name: "two layers", step: func(s plan.Step) plan.Step { s.Image, s.Name = "bref/extra-imagick-php-80:0.10", "imagick"; return s }, reused: "true true", opt: 0o755},
+		{name: "--chown", step: func(s plan.Step) plan.Step { s.Chown = "0:0"; return s }, reused: "false", opt: 0o755},
+		{name: "--chmod", step: func(s plan.Step) plan.Step { s.Chmod = "0755"; return s }, reused: "false", opt: 0o755},
+		{name: "a subtree of the layer", step: func(s plan.Step) plan.Step {
+			s.Sources, s.Dest = []string{"/opt/bref-extra"}, "/opt/bref-extra"
+			return s
+		}, reused: "false", opt: 0o755},
+		{name: "another destination", step: func(s plan.Step) plan.Step { s.Dest = "/usr/opt"; return s }, reused: "false", opt: 0o755},
+		{name: "files outside the copied path", step: func(s plan.Step) plan.Step { s.Image, s.Name = "bref/extra-newrelic-php-80:0.10", "newrelic"; return s }, reused: "false", opt: 0o755},
+		{name: "a base whose /opt has another mode", base: "example/odd-opt:1", step: func(s plan.Step) plan.Step { return s }, reused: "false", opt: 0o711},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := dockerPlan(tc.step(redis))
-			plan.Base = "bref/php-80-fpm:1"
+			pl := dockerPlan(tc.step(redis))
+			pl.Base = "bref/php-80-fpm:1"
 			if tc.base != "" {
-				plan.Base = tc.base
+				pl.Base = tc.base
 			}
-			res, err := Build(ctx, src, plan, WithTempDir(t.TempDir()))
+			res, err := build(t, src, pl)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,31 +241,31 @@ func TestDockerPlanErrors(t *testing.T) {
 	src := newMemSource(t, map[string]v1.Image{"bref/php-84:3": fixture(t, "bref/php-84:3")})
 	tests := []struct {
 		name string
-		plan Plan
+		pl   plan.Plan
 		want string
 	}{
-		{name: "flag and Dockerfile steps", plan: Plan{Base: "bref/php-84:3", Platform: "linux/amd64",
-			Steps: []Step{{Dir: ".", Dest: "/var/task"}, {Kind: StepCopy, Sources: []string{"a"}, Dir: ".", Dest: "/a"}}}, want: "cannot mix"},
-		{name: "an unknown kind", plan: Plan{Base: "bref/php-84:3", Platform: "linux/amd64", Steps: []Step{{Kind: 9}}}, want: "unknown step kind"},
-		{name: "two sources", plan: dockerPlan(Step{Dir: ".", Image: "bref/php-84:3", Sources: []string{"a"}, Dest: "/a"}), want: "one of a directory, an image or a stage"},
-		{name: "an unknown stage", plan: dockerPlan(Step{Stage: "nope", Sources: []string{"/a"}, Dest: "/a"}), want: `no stage named "nope"`},
-		{name: "a stage copying from itself", plan: func() Plan {
-			p := dockerPlan(Step{Stage: "a", Sources: []string{"/a"}, Dest: "/a"})
-			p.Stages = []Stage{{Name: "a", Base: Scratch, Steps: []Step{{Kind: StepCopy, Stage: "a", Sources: []string{"/a"}, Dest: "/a"}}}}
+		{name: "flag and Dockerfile steps", pl: plan.Plan{Base: "bref/php-84:3", Platform: amd64,
+			Steps: []plan.Step{{Dir: ".", Dest: "/var/task"}, {Kind: plan.StepCopy, Sources: []string{"a"}, Dir: ".", Dest: "/a"}}}, want: "cannot mix"},
+		{name: "an unknown kind", pl: plan.Plan{Base: "bref/php-84:3", Platform: amd64, Steps: []plan.Step{{Kind: 9}}}, want: "unknown step kind"},
+		{name: "two sources", pl: dockerPlan(plan.Step{Dir: ".", Image: "bref/php-84:3", Sources: []string{"a"}, Dest: "/a"}), want: "one of a directory, an image or a stage"},
+		{name: "an unknown stage", pl: dockerPlan(plan.Step{Stage: "nope", Sources: []string{"/a"}, Dest: "/a"}), want: `no stage named "nope"`},
+		{name: "a stage copying from itself", pl: func() plan.Plan {
+			p := dockerPlan(plan.Step{Stage: "a", Sources: []string{"/a"}, Dest: "/a"})
+			p.Stages = []plan.Stage{{Name: "a", Base: plan.Scratch, Steps: []plan.Step{{Kind: plan.StepCopy, Stage: "a", Sources: []string{"/a"}, Dest: "/a"}}}}
 			return p
 		}(), want: "copies from itself"},
-		{name: "a missing image", plan: dockerPlan(Step{Image: "example/nope:1", Sources: []string{"/a"}, Dest: "/a"}), want: "Dockerfile:2: COPY step 1: no image example/nope:1"},
-		{name: "a missing source", plan: dockerPlan(Step{Image: "bref/php-84:3", Sources: []string{"/nope"}, Dest: "/a"}), want: "Dockerfile:2: COPY step 1: /nope: no such file or directory: check the path: the image bref/php-84:3 does not hold it"},
-		{name: "an unknown --chown user", plan: dockerPlan(Step{Image: "bref/php-84:3", Sources: []string{"/etc"}, Dest: "/x", Chown: "nobody"}), want: `user "nobody" is not in the image's /etc/passwd`},
+		{name: "a missing image", pl: dockerPlan(plan.Step{Image: "example/nope:1", Sources: []string{"/a"}, Dest: "/a"}), want: "Dockerfile:2: COPY step 1: no image example/nope:1"},
+		{name: "a missing source", pl: dockerPlan(plan.Step{Image: "bref/php-84:3", Sources: []string{"/nope"}, Dest: "/a"}), want: "Dockerfile:2: COPY step 1: /nope: no such file or directory: check the path: the image bref/php-84:3 does not hold it"},
+		{name: "an unknown --chown user", pl: dockerPlan(plan.Step{Image: "bref/php-84:3", Sources: []string{"/etc"}, Dest: "/x", Chown: "nobody"}), want: `user "nobody" is not in the image's /etc/passwd`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Build(context.Background(), src, tc.plan, WithTempDir(t.TempDir()))
+			res, err := build(t, src, tc.pl)
 			if err == nil {
 				res.Close()
 				t.Fatal("no error")
 			}
-			var in *InputError
+			var in *plan.InputError
 			if !errors.As(err, &in) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want an input error with %q", err, tc.want)
 			}
@@ -270,12 +275,12 @@ func TestDockerPlanErrors(t *testing.T) {
 
 func TestDockerNoLayerWhenNothingChanges(t *testing.T) {
 	src := newMemSource(t, map[string]v1.Image{"bref/php-84:3": fixture(t, "bref/php-84:3")})
-	plan := dockerPlan(
-		Step{Image: "bref/php-84:3", Sources: []string{"/etc/*.nope"}, Dest: "/x/"},
-		Step{Kind: StepMkdir, Dest: "/var/task"},
-		Step{Kind: StepMkdir, Dest: "/var/task/new"},
+	pl := dockerPlan(
+		plan.Step{Image: "bref/php-84:3", Sources: []string{"/etc/*.nope"}, Dest: "/x/"},
+		plan.Step{Kind: plan.StepMkdir, Dest: "/var/task"},
+		plan.Step{Kind: plan.StepMkdir, Dest: "/var/task/new"},
 	)
-	res, err := Build(context.Background(), src, plan, WithTempDir(t.TempDir()))
+	res, err := build(t, src, pl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,10 +306,10 @@ func TestDockerNoLayerWhenNothingChanges(t *testing.T) {
 }
 
 func TestDockerScratch(t *testing.T) {
-	plan := Plan{Base: Scratch, Platform: "linux/arm64", File: "Dockerfile",
-		Steps:  []Step{{Kind: StepCopy, Files: []layers.InlineFile{{Name: "EOF", Data: []byte("hi\n")}}, Dest: "/hello.txt", CreatedBy: "COPY <<EOF /hello.txt", Line: 2}},
-		Config: Config{Env: []string{"PATH=/bin"}, WorkingDir: "/", Cmd: []string{"hello.txt"}}, Handler: "hello.txt"}
-	res, err := Build(context.Background(), newMemSource(t, nil), plan, WithTempDir(t.TempDir()))
+	pl := plan.Plan{Base: plan.Scratch, Platform: arm64, File: "Dockerfile",
+		Steps:  []plan.Step{{Kind: plan.StepCopy, Files: []layers.InlineFile{{Name: "EOF", Data: []byte("hi\n")}}, Dest: "/hello.txt", CreatedBy: "COPY <<EOF /hello.txt", Line: 2}},
+		Config: plan.Config{Env: []string{"PATH=/bin"}, WorkingDir: "/", Cmd: []string{"hello.txt"}}, Handler: "hello.txt"}
+	res, err := build(t, newMemSource(t, nil), pl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,8 +321,8 @@ func TestDockerScratch(t *testing.T) {
 	if cf.Architecture != "arm64" || cf.OS != "linux" || cf.Config.WorkingDir != "/" || strings.Join(cf.Config.Env, ",") != "PATH=/bin" {
 		t.Errorf("config %+v", cf)
 	}
-	for _, f := range res.Findings {
-		if f.ID == FindingHandler {
+	for _, f := range checks.Build(context.Background(), pl, res, cf.Config) {
+		if f.ID == findings.IDHandlerMissing {
 			t.Errorf("handler finding: %s", f)
 		}
 	}

@@ -1,7 +1,8 @@
-// Package build turns a Plan (plain data: a base image, what to copy onto
-// it, config changes) into a v1.Image plus findings about what would break
-// on Lambda. Front ends (flags, a Dockerfile) only make Plans; only this
-// package assembles images.
+// Package builder is brefimg's own builder: it turns a plan.Plan (plain
+// data: a base image, what to copy onto it, config changes) into a
+// plan.Result holding the v1.Image and what the build observed (what each
+// step wrote, the final file tree of Dockerfile builds). It never runs a
+// container, and it runs no checks: package checks reads the result.
 //
 // The base image is read lazily: its manifest and config, never its layers
 // unless a destination needs them. Extension layers that hold only files
@@ -14,7 +15,5 @@
 // needs it), applies each step to it as BuildKit would, and adds one layer
 // per step that changes something, holding what changed and every parent
 // directory as the image has them. COPY --from an image appends the
-// image's own blobs when that gives the same file tree. Such builds also
-// report files written under /tmp, files Lambda's non-root user cannot
-// read, and PHP extensions that no ini file loads.
-package build
+// image's own blobs when that gives the same file tree.
+package builder

@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"archive/tar"
@@ -15,32 +15,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/brefimg/brefimg/layers"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // Paths whose small files a build keeps while it reads an image's headers:
 // the user and group files --chown names need, and PHP's ini files, which
 // the extension check reads.
 var capturedPaths = []string{"/etc/passwd", "/etc/group", "/opt/bref/etc", "/var/task/php"}
-
-// dockerSteps reports whether the plan holds Dockerfile steps, and checks
-// that it does not mix them with flag steps.
-func (p Plan) dockerSteps() (bool, error) {
-	var flag, docker bool
-	for _, s := range p.Steps {
-		switch s.Kind {
-		case StepLayer:
-			flag = true
-		case StepCopy, StepMkdir:
-			docker = true
-		default:
-			return false, inputf("step %q: unknown step kind %d", s.CreatedBy, s.Kind)
-		}
-	}
-	if flag && docker {
-		return false, inputf("a plan cannot mix flag steps and Dockerfile steps")
-	}
-	return docker || len(p.Stages) > 0, nil
-}
 
 // scratchImage is the empty image of FROM scratch for platform, with OCI
 // media types.
@@ -56,14 +37,40 @@ func scratchImage(platform v1.Platform) (v1.Image, error) {
 	return mutate.ConfigFile(img, cf)
 }
 
+// docker applies the Dockerfile steps of the plan to base, and leaves
+// the final file tree in the result for the checks.
+func (r *run) docker(ctx context.Context, base v1.Image, cfg *v1.ConfigFile) error {
+	d := &dockerBuild{r: r, res: r.res, pl: r.pl, tempDir: r.b.o.tempDir,
+		contexts: map[string]*contextSource{}, images: map[string]*srcImage{}, stages: map[string]*layers.Tree{}, building: map[string]bool{}}
+	r.res.OnClose(d.close)
+	for _, s := range r.pl.Steps {
+		dst, err := d.targetTree(ctx, base)
+		if err != nil {
+			return err
+		}
+		as, err := d.step(ctx, dst, s, true)
+		if err != nil {
+			return err
+		}
+		r.add(s, as)
+	}
+	if r.pl.Handler != "" {
+		if _, err := d.targetTree(ctx, base); err != nil {
+			return err
+		}
+	}
+	if d.target != nil {
+		r.res.Tree = d.target
+	}
+	return nil
+}
+
 // dockerBuild applies the Dockerfile steps of a plan.
 type dockerBuild struct {
-	res      *Result
-	src      Source
-	plan     Plan
-	platform v1.Platform
-	lopts    []layers.Option
-	tempDir  string
+	r       *run
+	res     *plan.Result
+	pl      plan.Plan
+	tempDir string
 
 	trees    []*layers.Tree
 	contexts map[string]*contextSource
@@ -73,9 +80,6 @@ type dockerBuild struct {
 
 	// target is the final image's tree, read when a step first needs it.
 	target *layers.Tree
-	// copied lists the extension files the steps copied, for the check
-	// that an ini file loads each of them.
-	copied []copiedExt
 }
 
 // contextSource is a build context read once.
@@ -106,11 +110,11 @@ func (d *dockerBuild) keep(t *layers.Tree) *layers.Tree {
 }
 
 // stepError makes an error about a step name the Dockerfile and line.
-func (d *dockerBuild) stepError(s Step, err error, hint string) error {
+func (d *dockerBuild) stepError(s plan.Step, err error, hint string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ENOSPC) {
 		return err
 	}
-	var in *InputError
+	var in *plan.InputError
 	if errors.As(err, &in) {
 		err = in.Err
 	}
@@ -118,10 +122,10 @@ func (d *dockerBuild) stepError(s Step, err error, hint string) error {
 	if hint != "" {
 		msg += ": " + hint
 	}
-	if d.plan.File != "" && s.Line > 0 {
-		msg = fmt.Sprintf("%s:%d: %s", d.plan.File, s.Line, msg)
+	if d.pl.File != "" && s.Line > 0 {
+		msg = fmt.Sprintf("%s:%d: %s", d.pl.File, s.Line, msg)
 	}
-	return &InputError{Err: errors.New(msg)}
+	return &plan.InputError{Err: errors.New(msg)}
 }
 
 // targetTree returns the final image's tree, reading the base's headers
@@ -130,39 +134,22 @@ func (d *dockerBuild) targetTree(ctx context.Context, base v1.Image) (*layers.Tr
 	if d.target != nil {
 		return d.target, nil
 	}
-	if d.plan.Base == Scratch {
+	if d.pl.Base == plan.Scratch {
 		d.target = d.keep(layers.NewTree(d.tempDir))
 		return d.target, nil
 	}
 	t, err := layers.ReadTree(ctx, base, layers.WithTempDir(d.tempDir), layers.WithContents(capturedPaths...))
 	if err != nil {
-		return nil, fmt.Errorf("reading the file tree of base image %s: %w", d.plan.Base, err)
+		return nil, fmt.Errorf("reading the file tree of base image %s: %w", d.pl.Base, err)
 	}
 	d.target = d.keep(t)
 	return d.target, nil
 }
 
-// run applies the plan's steps to the base and returns the layers they add.
-func (d *dockerBuild) run(ctx context.Context, base v1.Image) ([]added, error) {
-	var out []added
-	for _, s := range d.plan.Steps {
-		dst, err := d.targetTree(ctx, base)
-		if err != nil {
-			return nil, err
-		}
-		as, err := d.step(ctx, dst, s, true)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, as...)
-	}
-	return out, nil
-}
-
 // step applies s to dst; for the final stage (final set) it returns the
 // layers s adds and records findings.
-func (d *dockerBuild) step(ctx context.Context, dst *layers.Tree, s Step, final bool) ([]added, error) {
-	if s.Kind == StepMkdir {
+func (d *dockerBuild) step(ctx context.Context, dst *layers.Tree, s plan.Step, final bool) ([]added, error) {
+	if s.Kind == plan.StepMkdir {
 		return d.mkdirStep(ctx, dst, s, final)
 	}
 	from, origin, img, err := d.source(ctx, s)
@@ -203,20 +190,19 @@ func (d *dockerBuild) step(ctx context.Context, dst *layers.Tree, s Step, final 
 	if !final {
 		return nil, nil
 	}
-	d.stepFindings(dst, s, ch)
-	d.recordExtensions(dst, s, img, ch)
+	d.written(dst, s, img, ch)
 	if ch.Empty() {
 		return nil, nil // nothing copied (a glob matching nothing): no layer
 	}
-	l, err := dst.WriteLayer(ctx, ch, d.lopts...)
+	l, err := dst.WriteLayer(ctx, ch, d.r.lopts...)
 	if err != nil {
 		return nil, d.stepError(s, err, "")
 	}
-	d.res.closers = append(d.res.closers, l.Close)
+	d.res.OnClose(l.Close)
 	return []added{{layer: l, entries: l.Entries(), createdBy: s.CreatedBy, origin: origin}}, nil
 }
 
-func (d *dockerBuild) mkdirStep(ctx context.Context, dst *layers.Tree, s Step, final bool) ([]added, error) {
+func (d *dockerBuild) mkdirStep(ctx context.Context, dst *layers.Tree, s plan.Step, final bool) ([]added, error) {
 	var owner *layers.Owner
 	if s.Chown != "" {
 		// The USER a WORKDIR directory belongs to: a name the image does
@@ -232,18 +218,18 @@ func (d *dockerBuild) mkdirStep(ctx context.Context, dst *layers.Tree, s Step, f
 	if !final || ch.Empty() {
 		return nil, nil
 	}
-	d.stepFindings(dst, s, ch)
-	l, err := dst.WriteLayer(ctx, ch, d.lopts...)
+	d.written(dst, s, nil, ch)
+	l, err := dst.WriteLayer(ctx, ch, d.r.lopts...)
 	if err != nil {
 		return nil, d.stepError(s, err, "")
 	}
-	d.res.closers = append(d.res.closers, l.Close)
-	return []added{{layer: l, entries: l.Entries(), createdBy: s.CreatedBy, origin: Origin{Kind: "workdir", Name: s.Name}}}, nil
+	d.res.OnClose(l.Close)
+	return []added{{layer: l, entries: l.Entries(), createdBy: s.CreatedBy, origin: plan.Origin{Kind: plan.OriginWorkdir, Name: s.Name}}}, nil
 }
 
 // source returns the tree a StepCopy copies from, the origin of the layer
 // it makes, and the image, when it copies from one.
-func (d *dockerBuild) source(ctx context.Context, s Step) (*layers.Tree, Origin, *srcImage, error) {
+func (d *dockerBuild) source(ctx context.Context, s plan.Step) (*layers.Tree, plan.Origin, *srcImage, error) {
 	n := 0
 	for _, set := range []bool{s.Dir != "", s.Image != "", s.Stage != ""} {
 		if set {
@@ -251,30 +237,30 @@ func (d *dockerBuild) source(ctx context.Context, s Step) (*layers.Tree, Origin,
 		}
 	}
 	if n > 1 {
-		return nil, Origin{}, nil, d.stepError(s, errors.New("a step copies from one of a directory, an image or a stage"), "")
+		return nil, plan.Origin{}, nil, d.stepError(s, errors.New("a step copies from one of a directory, an image or a stage"), "")
 	}
 	switch {
 	case s.Dir != "":
 		t, err := d.context(ctx, s)
-		return t, Origin{Kind: "dir", Name: s.Name}, nil, err
+		return t, plan.Origin{Kind: plan.OriginDir, Name: s.Name}, nil, err
 	case s.Image != "":
 		img, err := d.image(ctx, s.Name, s.Image, s.Platform)
 		if err != nil {
-			return nil, Origin{}, nil, d.stepError(s, err, "")
+			return nil, plan.Origin{}, nil, d.stepError(s, err, "")
 		}
-		return img.tree, Origin{Kind: "image", Name: s.Name}, img, nil
+		return img.tree, plan.Origin{Kind: plan.OriginImage, Name: s.Name}, img, nil
 	case s.Stage != "":
 		t, err := d.stage(ctx, s.Stage)
 		if err != nil {
-			return nil, Origin{}, nil, err
+			return nil, plan.Origin{}, nil, err
 		}
-		return t, Origin{Kind: "stage", Name: s.Stage}, nil, nil
+		return t, plan.Origin{Kind: plan.OriginStage, Name: s.Stage}, nil, nil
 	}
-	return d.keep(layers.NewTree(d.tempDir)), Origin{Kind: "inline", Name: s.Name}, nil, nil
+	return d.keep(layers.NewTree(d.tempDir)), plan.Origin{Kind: plan.OriginInline, Name: s.Name}, nil, nil
 }
 
 // context reads a build context once per directory and ignore patterns.
-func (d *dockerBuild) context(ctx context.Context, s Step) (*layers.Tree, error) {
+func (d *dockerBuild) context(ctx context.Context, s plan.Step) (*layers.Tree, error) {
 	key := s.Dir + "\x00" + strings.Join(s.Ignore, "\x00")
 	if c, ok := d.contexts[key]; ok {
 		return c.tree, nil
@@ -285,28 +271,21 @@ func (d *dockerBuild) context(ctx context.Context, s Step) (*layers.Tree, error)
 	}
 	d.keep(t)
 	d.contexts[key] = &contextSource{tree: t}
-	for _, sk := range skipped {
-		d.res.Findings = append(d.res.Findings, Finding{ID: FindingSkipped, Severity: Warning, Path: path.Join(s.Dir, sk.Path),
-			Message: "left out of the build context: " + sk.Reason})
-	}
+	d.r.skippedFindings(s.Dir, skipped, "left out of the build context: ")
 	return t, nil
 }
 
 // image pulls ref for platform ("" for the plan's) once, and reads its tree.
-func (d *dockerBuild) image(ctx context.Context, name, ref, platform string) (*srcImage, error) {
-	p := d.platform
-	if platform != "" {
-		pp, err := v1.ParsePlatform(platform)
-		if err != nil || pp.OS == "" || pp.Architecture == "" {
-			return nil, inputf("platform %q is not OS/ARCH (e.g. linux/amd64)", platform)
-		}
-		p = *pp
+func (d *dockerBuild) image(ctx context.Context, name, ref string, platform *v1.Platform) (*srcImage, error) {
+	p := d.pl.Platform
+	if platform != nil {
+		p = *platform
 	}
 	key := ref + "\x00" + p.String()
 	if img, ok := d.images[key]; ok {
 		return img, nil
 	}
-	img, in, err := d.res.pull(ctx, d.src, d.plan, name, ref, p)
+	img, in, err := d.r.pull(ctx, name, ref, p)
 	if err != nil {
 		return nil, err
 	}
@@ -329,23 +308,23 @@ func (d *dockerBuild) stage(ctx context.Context, name string) (*layers.Tree, err
 	if t, ok := d.stages[name]; ok {
 		return t, nil
 	}
-	var st *Stage
-	for i := range d.plan.Stages {
-		if d.plan.Stages[i].Name == name {
-			st = &d.plan.Stages[i]
+	var st *plan.Stage
+	for i := range d.pl.Stages {
+		if d.pl.Stages[i].Name == name {
+			st = &d.pl.Stages[i]
 			break
 		}
 	}
 	if st == nil {
-		return nil, inputf("no stage named %q: name an earlier stage of the Dockerfile", name)
+		return nil, plan.Inputf(plan.FieldFile, "no stage named %q: name an earlier stage of the Dockerfile", name)
 	}
 	if d.building[name] {
-		return nil, inputf("stage %q copies from itself", name)
+		return nil, plan.Inputf(plan.FieldFile, "stage %q copies from itself", name)
 	}
 	d.building[name] = true
 	defer delete(d.building, name)
 	var t *layers.Tree
-	if st.Base == Scratch {
+	if st.Base == plan.Scratch {
 		t = d.keep(layers.NewTree(d.tempDir))
 	} else {
 		img, err := d.image(ctx, "stage-"+name, st.Base, st.Platform)
@@ -355,8 +334,8 @@ func (d *dockerBuild) stage(ctx context.Context, name string) (*layers.Tree, err
 		t = d.keep(img.tree.Clone())
 	}
 	for _, s := range st.Steps {
-		if s.Kind != StepCopy && s.Kind != StepMkdir {
-			return nil, inputf("stage %s: step %q is not a Dockerfile step", name, s.CreatedBy)
+		if s.Kind != plan.StepCopy && s.Kind != plan.StepMkdir {
+			return nil, plan.Inputf(plan.FieldFile, "stage %s: step %q is not a Dockerfile step", name, s.CreatedBy)
 		}
 		if _, err := d.step(ctx, t, s, false); err != nil {
 			return nil, err
@@ -368,7 +347,7 @@ func (d *dockerBuild) stage(ctx context.Context, name string) (*layers.Tree, err
 
 // reuse appends the layers of img as they are when that gives the file
 // tree COPY --from=img Src Dest would: see reusable.
-func (d *dockerBuild) reuse(dst *layers.Tree, img *srcImage, s Step) ([]added, bool) {
+func (d *dockerBuild) reuse(dst *layers.Tree, img *srcImage, s plan.Step) ([]added, bool) {
 	if !d.reusable(dst, img, s) {
 		return nil, false
 	}
@@ -376,13 +355,12 @@ func (d *dockerBuild) reuse(dst *layers.Tree, img *srcImage, s Step) ([]added, b
 	for i, l := range img.layers {
 		entries := img.tree.LayerEntries(i)
 		ch := dst.OverlayLayer(img.tree, i, l)
-		d.stepFindings(dst, s, ch)
-		d.recordExtensions(dst, s, img, ch)
+		d.written(dst, s, img, ch)
 		by := s.CreatedBy
 		if len(img.layers) > 1 {
 			by = fmt.Sprintf("%s # layer %d of %d", by, i+1, len(img.layers))
 		}
-		out = append(out, added{layer: l, entries: entries, createdBy: by, origin: Origin{Kind: "image", Name: s.Name, Reused: true}})
+		out = append(out, added{layer: l, entries: entries, createdBy: by, origin: plan.Origin{Kind: plan.OriginImage, Name: s.Name, Reused: true}})
 	}
 	return out, true
 }
@@ -396,7 +374,7 @@ func (d *dockerBuild) reuse(dst *layers.Tree, img *srcImage, s Step) ([]added, b
 // layer has the owner and mode the copy gives SRC (those it already has in
 // dst, else 0755 and root); and no entry would put a directory over a
 // non-directory of dst or the reverse (the copy fails there).
-func (d *dockerBuild) reusable(dst *layers.Tree, img *srcImage, s Step) bool {
+func (d *dockerBuild) reusable(dst *layers.Tree, img *srcImage, s plan.Step) bool {
 	if len(s.Sources) != 1 || len(s.Files) > 0 || s.Chown != "" || s.Chmod != "" || s.Parents || len(s.Exclude) > 0 || s.Unpack || len(img.layers) == 0 {
 		return false
 	}
@@ -458,4 +436,19 @@ func (d *dockerBuild) reusable(dst *layers.Tree, img *srcImage, s Step) bool {
 		}
 	}
 	return true
+}
+
+// written records what step s wrote to dst (the paths of ch, as dst now
+// has them), and the image it copied from, for the checks.
+func (d *dockerBuild) written(dst *layers.Tree, s plan.Step, img *srcImage, ch *layers.Change) {
+	w := plan.Written{Step: s}
+	for _, p := range ch.Paths() {
+		if e, ok := dst.Lookup(p); ok {
+			w.Entries = append(w.Entries, e)
+		}
+	}
+	if img != nil {
+		w.From, w.FromRef = img.tree, img.ref
+	}
+	d.res.Written = append(d.res.Written, w)
 }

@@ -1,14 +1,14 @@
-package build
+package plan
 
 import (
+	"errors"
+	"fmt"
 	"slices"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/brefimg/brefimg/composer"
 	"github.com/brefimg/brefimg/layers"
-	"github.com/brefimg/brefimg/lockfile"
 )
 
 // Scratch is the Base of a plan (or stage) whose image starts empty, as
@@ -25,15 +25,12 @@ type Plan struct {
 	// Base is the reference of the base image, e.g. "bref/php-80-fpm:1",
 	// or Scratch.
 	Base string
-	// Platform is "os/arch[/variant]", e.g. "linux/amd64".
-	Platform string
+	// Platform is the platform the image is built for, e.g. linux/amd64.
+	Platform v1.Platform
 	// Steps are the layers to add, in order.
 	Steps []Step
 	// Config holds the changes to the base's config.
 	Config Config
-	// Epoch is the time written into every added entry, the config and the
-	// history; the zero Time means the Unix epoch.
-	Epoch time.Time
 	// Handler, when set, is the CMD handler that must exist in the app
 	// layer, relative to the working directory (e.g. "public/index.php").
 	// For a Dockerfile it must exist in the image.
@@ -44,14 +41,15 @@ type Plan struct {
 	// (recorded in brefimg.lock); zero when unknown.
 	Line int
 	PHP  string
+	// Catalog is true when Base is the catalog's image for Line and PHP
+	// (not an image the user named).
+	Catalog bool
 	// Project is the app's Composer files as NewPlan read them, so the app
 	// checks do not read them again; nil means they are read when needed.
 	Project *composer.Project
-	// Lock pins references to digests (brefimg.lock); nil pins nothing.
-	Lock *lockfile.File
-	// Locked makes every reference the lock does not pin, or pins to a
-	// digest its tag no longer has, an error.
-	Locked bool
+	// Runtime is the Bref runtime (fpm, function, console) the front end
+	// chose; "" when the base image says it (a Dockerfile).
+	Runtime string
 	// Stages are the earlier stages of a multi-stage Dockerfile that
 	// steps copy from (Step.Stage). They are built as file trees only.
 	Stages []Stage
@@ -68,8 +66,8 @@ type Stage struct {
 	// Base is the image the stage starts from, or Scratch. A stage built
 	// FROM another stage holds that stage's steps before its own.
 	Base string
-	// Platform is the platform Base is read for; "" means the plan's.
-	Platform string
+	// Platform is the platform Base is read for; nil means the plan's.
+	Platform *v1.Platform
 	// Steps are StepCopy and StepMkdir steps, applied in order.
 	Steps []Step
 }
@@ -124,6 +122,10 @@ type Step struct {
 	Image string
 	// Name is a short label for findings and metadata, e.g. the extension name "redis".
 	Name string
+	// Extension is set when Image is a Bref extension image, as the front
+	// end recognised it: the extension's name, and "@tag" when the tag is
+	// not the line's default ("gmp", "redis@0.12").
+	Extension string
 	// Src is the path copied from Image, e.g. "/opt". Only Src == Dest is supported.
 	Src string
 	// Dir is the local directory copied when Image is "".
@@ -140,8 +142,8 @@ type Step struct {
 
 	// Stage names the earlier stage a StepCopy copies from (Stage.Name).
 	Stage string
-	// Platform is the platform Image is read for; "" means the plan's.
-	Platform string
+	// Platform is the platform Image is read for; nil means the plan's.
+	Platform *v1.Platform
 	// Sources are the paths or globs a StepCopy copies: relative to the
 	// build context Dir, or absolute in Image or Stage.
 	Sources []string
@@ -192,4 +194,29 @@ type Config struct {
 	Shell []string
 	// Author replaces the image's author when set (MAINTAINER).
 	Author string
+}
+
+// AppDest is where the app directory goes in the image (Lambda's
+// LAMBDA_TASK_ROOT).
+const AppDest = "/var/task"
+
+// DockerSteps reports whether the plan holds Dockerfile steps (StepCopy,
+// StepMkdir or earlier stages), and checks that it does not mix them with
+// flag steps (StepLayer).
+func (p Plan) DockerSteps() (bool, error) {
+	var flag, docker bool
+	for _, s := range p.Steps {
+		switch s.Kind {
+		case StepLayer:
+			flag = true
+		case StepCopy, StepMkdir:
+			docker = true
+		default:
+			return false, fmt.Errorf("step %q: unknown step kind %d", s.CreatedBy, s.Kind)
+		}
+	}
+	if flag && docker {
+		return false, errors.New("a plan cannot mix flag steps and Dockerfile steps")
+	}
+	return docker || len(p.Stages) > 0, nil
 }

@@ -1,0 +1,82 @@
+package flagplan
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/brefimg/brefimg/plan"
+)
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestPlan(t *testing.T) {
+	app := writeTree(t, map[string]string{"public/index.php": "<?php", ".dockerignore": "tests/\n"})
+	tests := []struct {
+		name    string
+		flags   Flags
+		base    string
+		images  []string
+		cmd     string
+		env     []string
+		wantErr string
+	}{
+		{name: "seed", flags: Flags{Line: 1, PHP: "8.0", Exts: []string{"redis,gmp"}, AppDir: app},
+			base: "bref/php-80-fpm:1", images: []string{"bref/extra-redis-php-80:0.10", "bref/extra-gmp-php-80:0.10"}, cmd: "public/index.php"},
+		{name: "defaults", flags: Flags{AppDir: app}, base: "bref/php-85:3", cmd: "public/index.php", env: []string{"BREF_RUNTIME=fpm"}},
+		{name: "function runtime on v2 arm", flags: Flags{Line: 2, PHP: "83", Runtime: "function", Platform: "linux/arm64", AppDir: app},
+			base: "bref/arm-php-83:2", cmd: "index.php"},
+		{name: "tag override and --base", flags: Flags{Line: 1, PHP: "8.1", Exts: []string{"redis@0.12"}, Base: "example.com/base:7", Cmd: "web/app.php", AppDir: app},
+			base: "example.com/base:7", images: []string{"bref/extra-redis-php-81:0.12"}, cmd: "web/app.php"},
+		{name: "bad cmd", flags: Flags{Cmd: " ", AppDir: app}, wantErr: "--cmd"},
+		{name: "duplicate ext", flags: Flags{Line: 1, PHP: "8.0", Exts: []string{"redis", "redis"}, AppDir: app}, wantErr: "redis"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pl, err := Plan(tc.flags)
+			if tc.wantErr != "" {
+				var in *plan.InputError
+				if err == nil || !errors.As(err, &in) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want an input error about %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pl.Base != tc.base || pl.Handler != tc.cmd || strings.Join(pl.Config.Cmd, " ") != tc.cmd ||
+				strings.Join(pl.Config.Env, " ") != strings.Join(tc.env, " ") {
+				t.Errorf("plan %+v", pl)
+			}
+			var images []string
+			for _, s := range pl.Steps[:len(pl.Steps)-1] {
+				images = append(images, s.Image)
+				if s.Src != "/opt" || s.Dest != "/opt" {
+					t.Errorf("step %+v does not copy /opt", s)
+				}
+			}
+			if strings.Join(images, " ") != strings.Join(tc.images, " ") {
+				t.Errorf("images %v, want %v", images, tc.images)
+			}
+			last := pl.Steps[len(pl.Steps)-1]
+			if last.Dir != app || last.Dest != "/var/task" || strings.Join(last.Ignore, ",") != "tests,brefimg.lock,brefimg.yaml" {
+				t.Errorf("app step %+v", last)
+			}
+		})
+	}
+}
