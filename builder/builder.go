@@ -108,13 +108,12 @@ func New(src Source, opts ...Option) (*Builder, error) {
 
 // run is one build: the plan, the result so far, and the layers to append.
 type run struct {
-	b        *Builder
-	pl       plan.Plan
-	res      *plan.Result
-	layerMT  types.MediaType
-	lopts    []layers.Option
-	adds     []mutate.Addendum
-	appPaths []string
+	b       *Builder
+	pl      plan.Plan
+	res     *plan.Result
+	layerMT types.MediaType
+	lopts   []layers.Option
+	adds    []mutate.Addendum
 }
 
 // Build assembles the image the plan describes. On error nothing is left
@@ -142,9 +141,6 @@ func (b *Builder) Build(ctx context.Context, pl plan.Plan) (_ *plan.Result, err 
 	}
 	if err != nil {
 		return nil, err
-	}
-	if r.res.AppPaths == nil && r.appPaths != nil {
-		r.res.AppPaths = r.appPaths
 	}
 	if r.res.Image, err = r.finish(base); err != nil {
 		return nil, err
@@ -188,7 +184,7 @@ func (r *run) base(ctx context.Context) (v1.Image, *v1.ConfigFile, error) {
 }
 
 // add queues the layers a step added, and records what they wrote.
-func (r *run) add(step plan.Step, as []added) {
+func (r *run) add(as []added) {
 	for _, a := range as {
 		r.adds = append(r.adds, mutate.Addendum{
 			Layer:     a.layer,
@@ -220,10 +216,10 @@ func (r *run) flagSteps(ctx context.Context) error {
 			}
 		}
 		r.res.Written = append(r.res.Written, w)
-		r.add(step, as)
+		r.add(as)
 	}
-	if r.appPaths == nil {
-		r.appPaths = []string{}
+	if r.res.AppPaths == nil {
+		r.res.AppPaths = []string{}
 	}
 	return nil
 }
@@ -235,7 +231,7 @@ func (r *run) noteApp(entries []layers.Entry) {
 			if e.Type == '5' {
 				rel += "/"
 			}
-			r.appPaths = append(r.appPaths, rel)
+			r.res.AppPaths = append(r.res.AppPaths, rel)
 		}
 	}
 }

@@ -52,7 +52,7 @@ func (r *run) docker(ctx context.Context, base v1.Image, cfg *v1.ConfigFile) err
 		if err != nil {
 			return err
 		}
-		r.add(s, as)
+		r.add(as)
 	}
 	if r.pl.Handler != "" {
 		if _, err := d.targetTree(ctx, base); err != nil {
