@@ -51,6 +51,6 @@ func BrefLibrary(p *composer.Project, line int) []findings.Finding {
 		line0 = pkg.Line
 	}
 	return []findings.Finding{{ID: findings.IDBrefVersion, Severity: findings.Error, Path: pkg.File, Line: line0,
-		Message: fmt.Sprintf("%s has bref/bref %s but the image is built on Bref %d: the runtime and the library must have the same major version; use --bref %d, or upgrade the library with composer require bref/bref:^%d",
+		Message: fmt.Sprintf("%s has bref/bref %s but the image is built on Bref %d: the runtime and the library must have the same major version; use Bref %d, or upgrade the library with composer require bref/bref:^%d",
 			pkg.File, pkg.Version, line, major, line)}}
 }

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -87,7 +88,16 @@ func checkFindings(t *testing.T, got []findings.Finding, wants []want) {
 			}
 		}
 	}
+	for _, g := range got {
+		if flag := buildFlag.FindString(g.Message); flag != "" {
+			t.Errorf("finding %s names the CLI flag %s: findings serve every front end, name the value instead", g, flag)
+		}
+	}
 }
+
+// buildFlag matches the build flags a finding must not name: a Dockerfile
+// user has none of them (Dockerfile flags such as COPY --from are fine).
+var buildFlag = regexp.MustCompile(`--(php|bref|ext|cmd|runtime|platform|split|base)\b`)
 
 // gmpImage is what the extension image gmp adds on Bref 3, as the build
 // would pass it.
@@ -115,29 +125,29 @@ func TestFixtures(t *testing.T) {
 		{id: findings.IDComposerInvalid, in: Input{PHP: "8.4"}, want: []want{
 			{findings.IDComposerInvalid, E, "composer.json", 6, []string{"invalid character", "fix it"}}}},
 		{id: findings.IDExtMissing, in: Input{PHP: "8.4"}, want: []want{
-			{findings.IDExtMissing, E, "composer.json", 6, []string{"ext-gmp", "composer.json and acme/bigint", "--ext gmp", "bref/extra-gmp-php-84:3"}}}},
+			{findings.IDExtMissing, E, "composer.json", 6, []string{"ext-gmp", "composer.json and acme/bigint", "add the extension gmp", "bref/extra-gmp-php-84:3"}}}},
 		{id: findings.IDExtDisabled, in: Input{Line: 2, PHP: "8.2"}, want: []want{
 			{findings.IDExtDisabled, E, "composer.json", 6, []string{"ext-intl", "php/conf.d/intl.ini", `"extension=intl"`}}}},
 		{id: findings.IDExtCLIOnly, in: Input{PHP: "8.4"}, want: []want{
-			{findings.IDExtCLIOnly, W, "composer.lock", 17, []string{"ext-pcntl", "laravel/horizon", "--runtime console"}}}},
+			{findings.IDExtCLIOnly, W, "composer.lock", 17, []string{"ext-pcntl", "laravel/horizon", "console or function runtime"}}}},
 		{id: findings.IDExtUnavailable, in: Input{PHP: "8.4"}, want: []want{
 			{findings.IDExtUnavailable, E, "composer.json", 6, []string{"ext-bz2", "in no Bref 3 image", "drop the requirement"}}}},
 		{id: findings.IDBrefVersion, in: Input{PHP: "8.4"}, want: []want{
-			{findings.IDBrefVersion, E, "composer.lock", 6, []string{"bref/bref 2.1.5", "Bref 3", "--bref 2", "composer require bref/bref:^3"}}}},
+			{findings.IDBrefVersion, E, "composer.lock", 6, []string{"bref/bref 2.1.5", "Bref 3", "use Bref 2", "composer require bref/bref:^3"}}}},
 		{id: findings.IDBrefMissing, in: Input{PHP: "8.4"}, want: []want{
 			{findings.IDBrefMissing, E, "composer.json", 8, []string{"require-dev", "move it to require", "composer require bref/bref:^3"}}}},
 		{id: findings.IDPHPRequire, in: Input{PHP: "8.2"}, want: []want{
-			{findings.IDPHPRequire, E, "composer.json", 4, []string{"PHP 8.2", `"^8.4"`, "--php 8.5"}}}},
+			{findings.IDPHPRequire, E, "composer.json", 4, []string{"PHP 8.2", `"^8.4"`, "PHP 8.5"}}}},
 		{id: findings.IDPHPPlatform, in: Input{PHP: "8.4"}, want: []want{
-			{findings.IDPHPPlatform, W, "composer.json", 12, []string{`"8.2.0"`, "--php 8.2", "composer update"}}}},
+			{findings.IDPHPPlatform, W, "composer.json", 12, []string{`"8.2.0"`, "PHP 8.2", "composer update"}}}},
 		{id: findings.IDPHPPackage, in: Input{PHP: "8.4"}, want: []want{
-			{findings.IDPHPPackage, E, "composer.lock", 15, []string{"acme/legacy 1.4.2", `">=8.2 <8.4"`, "--php 8.3"}}}},
+			{findings.IDPHPPackage, E, "composer.lock", 15, []string{"acme/legacy 1.4.2", `">=8.2 <8.4"`, "PHP 8.3"}}}},
 		{id: findings.IDPHPUnsatisfiable, in: Input{}, want: []want{
-			{findings.IDPHPUnsatisfiable, E, "composer.json", 4, []string{`"~8.1.0"`, "8.2, 8.3, 8.4 and 8.5", "--bref 2 --php 8.1"}}}},
+			{findings.IDPHPUnsatisfiable, E, "composer.json", 4, []string{`"~8.1.0"`, "8.2, 8.3, 8.4 and 8.5", "Bref 2 with PHP 8.1"}}}},
 		{id: findings.IDHandlerMissing, in: Input{PHP: "8.4"}, want: []want{
-			{findings.IDHandlerMissing, E, "public/index.php", 0, []string{"not in the app", "--cmd"}}}},
+			{findings.IDHandlerMissing, E, "public/index.php", 0, []string{"not in the app", "check the handler"}}}},
 		{id: findings.IDHandlerNotPHP, in: Input{PHP: "8.4", Handler: "public/index.html"}, want: []want{
-			{findings.IDHandlerNotPHP, E, "public/index.html", 0, []string{".php", "--cmd public/index.php"}}}},
+			{findings.IDHandlerNotPHP, E, "public/index.html", 0, []string{".php", "e.g. public/index.php"}}}},
 		{id: findings.IDHandlerNoReturn, in: Input{PHP: "8.4", Runtime: "function", Handler: "index.php"}, want: []want{
 			{findings.IDHandlerNoReturn, E, "index.php", 0, []string{"no return statement", "return function ($event)"}}}},
 		{id: findings.IDVendorMissing, in: Input{PHP: "8.4"}, want: []want{
@@ -251,7 +261,7 @@ func TestCleanLaravel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkFindings(t, got, []want{{findings.IDExtMissing, findings.Error, "composer.json", 9, []string{"--ext gmp"}}})
+		checkFindings(t, got, []want{{findings.IDExtMissing, findings.Error, "composer.json", 9, []string{"add the extension gmp"}}})
 	})
 	t.Run("without .dockerignore", func(t *testing.T) {
 		in := cleanInput()
@@ -273,8 +283,8 @@ func TestCleanLaravel(t *testing.T) {
 		// On Bref 2 redis is an image, not in the base: the ini line alone
 		// does not load it.
 		checkFindings(t, got, []want{
-			{findings.IDExtMissing, findings.Error, "composer.json", 11, []string{"--ext redis"}},
-			{findings.IDBrefVersion, findings.Error, "composer.lock", 6, []string{"--bref 3"}},
+			{findings.IDExtMissing, findings.Error, "composer.json", 11, []string{"add the extension redis"}},
+			{findings.IDBrefVersion, findings.Error, "composer.lock", 6, []string{"use Bref 3"}},
 		})
 	})
 }

@@ -33,46 +33,46 @@
 //     object key string; fix it (composer validate checks composer.json)
 //   - ext-missing (error): composer.json:6: ext-gmp, required by
 //     composer.json and acme/bigint, is not in the Bref 3 base image: add
-//     --ext gmp (or --ext auto), which layers bref/extra-gmp-php-84:3
+//     the extension gmp (image bref/extra-gmp-php-84:3)
 //   - ext-disabled (error): composer.json:6: ext-intl, required by
 //     composer.json, is shipped disabled in the Bref 2 base image: add a file
 //     php/conf.d/intl.ini to the app containing "extension=intl" (it lands
 //     in /var/task/php/conf.d)
 //   - ext-cli-only (warning): composer.lock:17: ext-pcntl, required by
 //     laravel/horizon, is loaded by the PHP CLI only, not by php-fpm: code
-//     that calls it fails in the fpm runtime; run that code with --runtime
-//     console or function
+//     that calls it fails in the fpm runtime; run that code in the console or
+//     function runtime
 //   - ext-unavailable (error): composer.json:6: ext-bz2, required by
 //     composer.json, is in no Bref 3 image: drop the requirement, or build
 //     the extension into a layer of your own and load it with an ini file in
 //     php/conf.d
 //   - bref-version (error): composer.lock:6: composer.lock has bref/bref
 //     2.1.5 but the image is built on Bref 3: the runtime and the library
-//     must have the same major version; use --bref 2, or upgrade the library
+//     must have the same major version; use Bref 2, or upgrade the library
 //     with composer require bref/bref:^3
 //   - bref-missing (error): composer.json:8: bref/bref is a require-dev
 //     package, so composer install --no-dev leaves it out, but the Bref 3
 //     runtime loads it from vendor/: move it to require (composer require
 //     bref/bref:^3)
 //   - php-require (error): composer.json:4: PHP 8.2 does not satisfy
-//     require.php "^8.4" of composer.json: use --php 8.5, or change
+//     require.php "^8.4" of composer.json: use PHP 8.5, or change
 //     require.php
 //   - php-platform (error when older, warning when newer): composer.json:12:
 //     config.platform.php is "8.2.0": Composer resolved the dependencies for
-//     PHP 8.2, not for the image's PHP 8.4; use --php 8.2, or set
+//     PHP 8.2, not for the image's PHP 8.4; use PHP 8.2, or set
 //     config.platform.php to "8.4.0" and run composer update
 //   - php-package (error): composer.lock:15: acme/legacy 1.4.2 requires PHP
-//     ">=8.2 <8.4", which PHP 8.4 does not satisfy: use --php 8.3, or run
+//     ">=8.2 <8.4", which PHP 8.4 does not satisfy: use PHP 8.3, or run
 //     composer update for PHP 8.4 (set config.platform.php to 8.4)
 //   - php-unsatisfiable (error): composer.json:4: no PHP version of Bref 3
 //     (8.2, 8.3, 8.4 and 8.5) satisfies require.php "~8.1.0" of
-//     composer.json: use --bref 2 --php 8.1, or change the PHP requirements
+//     composer.json: use Bref 2 with PHP 8.1, or change the PHP requirements
 //   - handler-missing (error): public/index.php: the CMD handler
 //     "public/index.php" is not in the app: Lambda would fail at the first
-//     request; check --cmd and that the file exists in the app dir
+//     request; check e.g. and that the file exists in the app dir
 //   - handler-not-php (error): public/index.html: the fpm runtime serves the
 //     CMD handler "public/index.html" through php-fpm, which runs .php files
-//     only: name the PHP front controller, e.g. --cmd public/index.php
+//     only: name the PHP front controller, e.g. e.g. public/index.php
 //   - handler-no-return (error): index.php: the function runtime calls what
 //     the CMD handler "index.php" returns, and it has no return statement:
 //     end it with e.g. return function ($event) { return 'Hello'; };

@@ -198,7 +198,7 @@ func MissingExtensions(p *composer.Project, pl Platform) []findings.Finding {
 			continue
 		case extensions.CLIOnly:
 			f.ID, f.Severity = findings.IDExtCLIOnly, findings.Warning
-			f.Message = fmt.Sprintf("%s, required by %s, is loaded by the PHP CLI only, not by php-fpm: code that calls it fails in the fpm runtime; run that code with --runtime console or function", name, who)
+			f.Message = fmt.Sprintf("%s, required by %s, is loaded by the PHP CLI only, not by php-fpm: code that calls it fails in the fpm runtime; run that code in the console or function runtime", name, who)
 		case extensions.Disabled:
 			if loaded[n.ext] {
 				continue
@@ -215,7 +215,7 @@ func MissingExtensions(p *composer.Project, pl Platform) []findings.Finding {
 			if err != nil {
 				f.Message = fmt.Sprintf("%s, required by %s, is not in the Bref %d base image, and %v", name, who, pl.Line, err)
 			} else {
-				f.Message = fmt.Sprintf("%s, required by %s, is not in the Bref %d base image: add --ext %s (or --ext auto), which layers %s",
+				f.Message = fmt.Sprintf("%s, required by %s, is not in the Bref %d base image: add the extension %s (image %s)",
 					name, who, pl.Line, prov.Image, ref)
 			}
 		default:

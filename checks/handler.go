@@ -38,11 +38,11 @@ func Handler(app App, rt extensions.Runtime, handler string) []findings.Finding 
 		if r, ok := strings.CutPrefix(rel, AppDest+"/"); ok {
 			sug = r
 		}
-		return missing("", fmt.Sprintf("the CMD handler %q is not a path relative to /var/task: Bref runs $LAMBDA_TASK_ROOT/$_HANDLER, so use --cmd %s", h, sug))
+		return missing("", fmt.Sprintf("the CMD handler %q is not a path relative to /var/task: Bref runs $LAMBDA_TASK_ROOT/$_HANDLER, so make the handler %s", h, sug))
 	}
 	switch {
 	case app.HasDir(rel):
-		return missing(rel, fmt.Sprintf("the CMD handler %q is a directory: name the file, e.g. --cmd %s", h, extensions.DefaultHandler(rt)))
+		return missing(rel, fmt.Sprintf("the CMD handler %q is a directory: name the file, e.g. %s", h, extensions.DefaultHandler(rt)))
 	case !app.HasFile(rel) && app.onDisk(rel):
 		where := ".dockerignore"
 		if pat, line := app.ignoredBy(rel); pat != "" {
@@ -53,12 +53,12 @@ func Handler(app App, rt extensions.Runtime, handler string) []findings.Finding 
 		}
 		return missing(rel, fmt.Sprintf("the CMD handler %q is excluded from the app by %s: Lambda would fail at the first request; remove or narrow that pattern", h, where))
 	case !app.HasFile(rel):
-		return missing(rel, fmt.Sprintf("the CMD handler %q is not in the app: Lambda would fail at the first request; check --cmd and that the file exists in the app dir", h))
+		return missing(rel, fmt.Sprintf("the CMD handler %q is not in the app: Lambda would fail at the first request; check the handler and that the file exists in the app dir", h))
 	}
 	if (rt == extensions.FPM || rt == extensions.Function) && !strings.HasSuffix(rel, ".php") {
-		msg := fmt.Sprintf("the fpm runtime serves the CMD handler %q through php-fpm, which runs .php files only: name the PHP front controller, e.g. --cmd public/index.php", h)
+		msg := fmt.Sprintf("the fpm runtime serves the CMD handler %q through php-fpm, which runs .php files only: name the PHP front controller, e.g. public/index.php", h)
 		if rt == extensions.Function {
-			msg = fmt.Sprintf("the function runtime requires the CMD handler %q to be a .php file that returns the handler: e.g. --cmd index.php", h)
+			msg = fmt.Sprintf("the function runtime requires the CMD handler %q to be a .php file that returns the handler, e.g. index.php", h)
 		}
 		return []findings.Finding{{ID: findings.IDHandlerNotPHP, Severity: findings.Error, Path: rel, Message: msg}}
 	}

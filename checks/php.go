@@ -63,15 +63,15 @@ func allowed(rules []phpRule, line int) []string {
 	})
 }
 
-// suggestPHP says which --php (and --bref) satisfy every rule: "use --php
-// 8.4", "use --bref 2 --php 8.1", or "" when no line has such a version.
+// suggestPHP says which PHP version (and Bref line) satisfies every rule:
+// "use PHP 8.4", "use Bref 2 with PHP 8.1", or "" when no line has one.
 func suggestPHP(rules []phpRule, line int) string {
 	if ok := allowed(rules, line); len(ok) > 0 {
-		return "use --php " + ok[len(ok)-1]
+		return "use PHP " + ok[len(ok)-1]
 	}
 	for _, l := range slices.Backward(extensions.Lines()) {
 		if ok := allowed(rules, l); len(ok) > 0 && l != line {
-			return fmt.Sprintf("use --bref %d --php %s", l, ok[len(ok)-1])
+			return fmt.Sprintf("use Bref %d with PHP %s", l, ok[len(ok)-1])
 		}
 	}
 	return ""
@@ -137,11 +137,11 @@ func PHPVersion(p *composer.Project, line int, php string) []findings.Finding {
 		switch {
 		case vma < pma || vma == pma && vmi < pmi:
 			out = append(out, findings.Finding{ID: findings.IDPHPPlatform, Severity: findings.Error, Path: pp.File, Line: pp.Line,
-				Message: fmt.Sprintf("config.platform.php is %q: Composer resolved the dependencies for PHP %s, and they may not run on the image's older PHP %s; use --php %s, or set config.platform.php to \"%s.0\" and run composer update",
+				Message: fmt.Sprintf("config.platform.php is %q: Composer resolved the dependencies for PHP %s, and they may not run on the image's older PHP %s; use PHP %s, or set config.platform.php to \"%s.0\" and run composer update",
 					pp.Value, series, v, series, v)})
 		case vma > pma || vmi > pmi:
 			out = append(out, findings.Finding{ID: findings.IDPHPPlatform, Severity: findings.Warning, Path: pp.File, Line: pp.Line,
-				Message: fmt.Sprintf("config.platform.php is %q: Composer resolved the dependencies for PHP %s, not for the image's PHP %s; use --php %s, or set config.platform.php to \"%s.0\" and run composer update",
+				Message: fmt.Sprintf("config.platform.php is %q: Composer resolved the dependencies for PHP %s, not for the image's PHP %s; use PHP %s, or set config.platform.php to \"%s.0\" and run composer update",
 					pp.Value, series, v, series, v)})
 		}
 	}

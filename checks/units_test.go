@@ -63,9 +63,9 @@ func TestChoosePHP(t *testing.T) {
 		{name: "platform newer than the line", p: project("^8.0", "8.5.0"), line: 2, want: "8.4"},
 		{name: "package caps the version", p: project("^8.2", "", ">=8.1 <8.4"), line: 3, want: "8.3"},
 		{name: "or", p: project("~8.2.0 || ~8.4.0", ""), line: 3, want: "8.4"},
-		{name: "none on the line", p: project("^7.4", ""), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 3, wantFix: "--bref 1 --php 7.4"},
+		{name: "none on the line", p: project("^7.4", ""), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 3, wantFix: "Bref 1 with PHP 7.4"},
 		{name: "a package leaves none", p: project("^8.4", "", "<8.4"), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 10, wantFix: "together with require.php"},
-		{name: "a package alone leaves none", p: project("^8.1", "", "<8.2"), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 10, wantFix: "use --bref 2 --php 8.1"},
+		{name: "a package alone leaves none", p: project("^8.1", "", "<8.2"), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 10, wantFix: "use Bref 2 with PHP 8.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,21 +103,21 @@ func TestPHPVersion(t *testing.T) {
 		{name: "satisfied", p: project("^8.2", "8.3.1", ">=7.4"), line: 3, php: "8.3"},
 		{name: "series allowed by a patch lower bound", p: project("^8.2.10", ""), line: 3, php: "8.2"},
 		{name: "caret refuses older", p: project("^8.3", ""), line: 2, php: "8.2", want: []want{
-			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"--php 8.4", "change require.php"}}}},
+			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"PHP 8.4", "change require.php"}}}},
 		{name: "no version of any line", p: project("^9.0", ""), line: 3, php: "8.4", want: []want{
 			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"no Bref line"}}}},
 		{name: "another line has it", p: project("~7.4", ""), line: 3, php: "8.4", want: []want{
-			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"--bref 1 --php 7.4"}}}},
+			{findings.IDPHPRequire, findings.Error, "composer.json", 3, []string{"Bref 1 with PHP 7.4"}}}},
 		{name: "platform newer than the image", p: project("^8.1", "8.3.0"), line: 2, php: "8.1", want: []want{
-			{findings.IDPHPPlatform, findings.Error, "composer.json", 9, []string{"older PHP 8.1", "--php 8.3"}}}},
+			{findings.IDPHPPlatform, findings.Error, "composer.json", 9, []string{"older PHP 8.1", "PHP 8.3"}}}},
 		{name: "platform older than the image", p: project("^8.1", "8.1"), line: 2, php: "8.4", want: []want{
-			{findings.IDPHPPlatform, findings.Warning, "composer.json", 9, []string{"--php 8.1", `"8.4.0"`}}}},
+			{findings.IDPHPPlatform, findings.Warning, "composer.json", 9, []string{"PHP 8.1", `"8.4.0"`}}}},
 		{name: "platform not a version", p: project("^8.1", "eight"), line: 2, php: "8.4", want: []want{
 			{findings.IDComposerInvalid, findings.Error, "composer.json", 9, []string{"not a version"}}}},
 		{name: "constraint does not parse", p: project("^8.x.y", ""), line: 2, php: "8.4", want: []want{
 			{findings.IDComposerInvalid, findings.Error, "composer.json", 3, []string{"Composer constraint"}}}},
 		{name: "package", p: project("^8.0", "", "^7.2 || ~8.0.0"), line: 2, php: "8.2", want: []want{
-			{findings.IDPHPPackage, findings.Error, "composer.lock", 10, []string{"acme/pkga", "--php 8.0"}}}},
+			{findings.IDPHPPackage, findings.Error, "composer.lock", 10, []string{"acme/pkga", "PHP 8.0"}}}},
 		{name: "not a PHP version", p: project("^9.0", ""), line: 3, php: "eight"},
 	}
 	for _, tc := range tests {
@@ -143,7 +143,7 @@ func TestMissingExtensions(t *testing.T) {
 			Files: []string{"/opt/bref-extra/redis.so"},
 			Ini:   map[string]string{"/opt/bref/etc/php/conf.d/ext-redis.ini": "extension=/opt/bref-extra/redis.so"}}},
 		{name: "copied by hand without its ini", p: req("redis"), pl: Platform{Line: 1, PHP: "8.0", Files: []string{"/opt/bref-extra/redis.so"}}, want: []want{
-			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"--ext redis", "bref/extra-redis-php-80:0.10"}}}},
+			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"add the extension redis", "bref/extra-redis-php-80:0.10"}}}},
 		{name: "enabled by the app's ini", p: req("pdo_pgsql"), pl: Platform{Line: 2, PHP: "8.2",
 			Ini: map[string]string{"/var/task/php/conf.d/pg.ini": "extension = \"pdo_pgsql.so\" ; for Postgres\n"}}},
 		{name: "ini in a directory PHP does not scan", p: req("intl"), pl: Platform{Line: 2, PHP: "8.2",
@@ -153,11 +153,11 @@ func TestMissingExtensions(t *testing.T) {
 			Ini: map[string]string{"/var/task/php/conf.d/intl.ini": ";extension=intl\n"}}, want: []want{
 			{findings.IDExtDisabled, findings.Error, "composer.json", 5, nil}}},
 		{name: "arm64", p: req("gmp"), pl: Platform{Line: 3, PHP: "8.4", Arch: "arm64"}, want: []want{
-			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"no arm64 extension images", "--platform linux/amd64"}}}},
+			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"no arm64 extension images", "build for linux/amd64"}}}},
 		{name: "image not built for the PHP version", p: req("imap"), pl: Platform{Line: 2, PHP: "8.4"}, want: []want{
-			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"use --php 8.0, 8.1, 8.2 or 8.3"}}}},
+			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"use PHP 8.0, 8.1, 8.2 or 8.3"}}}},
 		{name: "older tags only", p: req("gmp"), pl: Platform{Line: 1, PHP: "7.4"}, want: []want{
-			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"--ext gmp@0.9"}}}},
+			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"gmp@0.9"}}}},
 		{name: "zend opcache by its composer name", p: req("zend-opcache"), pl: Platform{Line: 1, PHP: "8.0"}},
 		{name: "pcntl in the console runtime", p: req("pcntl"), pl: Platform{Line: 3, PHP: "8.4", Runtime: extensions.Console}},
 		{name: "ffi on Bref 1", p: req("ffi"), pl: Platform{Line: 1, PHP: "8.1"}, want: []want{
@@ -207,15 +207,15 @@ func TestBrefLibrary(t *testing.T) {
 	}{
 		{name: "same major", p: lock(bref("v2.3.4", nil)), line: 2},
 		{name: "v1 library on a v3 image", p: lock(bref("1.7.3", nil)), line: 3, want: []want{
-			{findings.IDBrefVersion, findings.Error, "composer.lock", 5, []string{"--bref 1", "bref/bref:^3"}}}},
+			{findings.IDBrefVersion, findings.Error, "composer.lock", 5, []string{"use Bref 1", "bref/bref:^3"}}}},
 		{name: "branch with alias", p: lock(bref("dev-main", map[string]string{"dev-main": "3.x-dev"})), line: 2, want: []want{
-			{findings.IDBrefVersion, findings.Error, "composer.lock", 5, []string{"--bref 3"}}}},
+			{findings.IDBrefVersion, findings.Error, "composer.lock", 5, []string{"use Bref 3"}}}},
 		{name: "branch without alias", p: lock(bref("dev-feature", nil)), line: 2},
 		{name: "not installed", p: lock(), line: 1, want: []want{
 			{findings.IDBrefMissing, findings.Error, "", 0, []string{"composer require bref/bref:^1"}}}},
 		{name: "no lock nor installed.json", p: &composer.Project{HasJSON: true}, line: 3},
 		{name: "from installed.json", p: &composer.Project{HasInstalled: true, Packages: []composer.Package{{Name: "bref/bref", Version: "2.0.0", File: composer.InstalledFile, Line: 3, VersionLine: 0}}}, line: 3, want: []want{
-			{findings.IDBrefVersion, findings.Error, composer.InstalledFile, 3, []string{"--bref 2"}}}},
+			{findings.IDBrefVersion, findings.Error, composer.InstalledFile, 3, []string{"use Bref 2"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,13 +240,13 @@ func TestHandler(t *testing.T) {
 		{name: "console missing", rt: extensions.Console, handler: "bin/artisan", want: []want{
 			{findings.IDHandlerMissing, findings.Error, "bin/artisan", 0, []string{"not in the app"}}}},
 		{name: "absolute", rt: extensions.FPM, handler: "/var/task/public/index.php", want: []want{
-			{findings.IDHandlerMissing, findings.Error, "", 0, []string{"relative to /var/task", "--cmd public/index.php"}}}},
+			{findings.IDHandlerMissing, findings.Error, "", 0, []string{"relative to /var/task", "make the handler public/index.php"}}}},
 		{name: "escapes", rt: extensions.FPM, handler: "../index.php", want: []want{
 			{findings.IDHandlerMissing, findings.Error, "", 0, []string{"relative to /var/task"}}}},
 		{name: "directory", rt: extensions.Function, handler: "lambda", want: []want{
 			{findings.IDHandlerMissing, findings.Error, "lambda", 0, []string{"is a directory"}}}},
 		{name: "function not php", rt: extensions.Function, handler: "bin/console", want: []want{
-			{findings.IDHandlerNotPHP, findings.Error, "bin/console", 0, []string{"--cmd index.php"}}}},
+			{findings.IDHandlerNotPHP, findings.Error, "bin/console", 0, []string{"e.g. index.php"}}}},
 		{name: "cleaned", rt: extensions.FPM, handler: "./public//index.php"},
 	}
 	for _, tc := range tests {
@@ -486,9 +486,9 @@ func TestRunErrors(t *testing.T) {
 		in   Input
 		want string
 	}{
-		{name: "line", in: Input{AppDir: fixture("clean-laravel"), Line: 5}, want: "--bref 5"},
-		{name: "runtime", in: Input{AppDir: fixture("clean-laravel"), Runtime: "web"}, want: "--runtime fpm, function or console"},
-		{name: "php", in: Input{AppDir: fixture("clean-laravel"), PHP: "eight"}, want: "--php 8.3"},
+		{name: "line", in: Input{AppDir: fixture("clean-laravel"), Line: 5}, want: "Bref line 5 does not exist"},
+		{name: "runtime", in: Input{AppDir: fixture("clean-laravel"), Runtime: "web"}, want: "use fpm, function or console"},
+		{name: "php", in: Input{AppDir: fixture("clean-laravel"), PHP: "eight"}, want: "e.g. 8.3"},
 		{name: "php not on the line", in: Input{AppDir: fixture("clean-laravel"), PHP: "8.0"}, want: "PHP 8.0 does not exist on Bref 3"},
 		{name: "app dir", in: Input{AppDir: filepath.Join(t.TempDir(), "nope"), PHP: "8.4"}, want: "reading app directory"},
 	}

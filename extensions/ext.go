@@ -89,16 +89,16 @@ func (s Spec) String() string {
 func ParseSpec(s string) (Spec, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
-		return Spec{}, errors.New("empty extension name: write NAME or NAME@TAG, e.g. --ext redis or --ext redis@0.12")
+		return Spec{}, errors.New("empty extension name: write NAME or NAME@TAG, e.g. redis or redis@0.12")
 	}
 	name, tag, hasTag := strings.Cut(t, "@")
 	name = strings.ToLower(strings.TrimSpace(name))
 	tag = strings.TrimSpace(tag)
 	if name == "" {
-		return Spec{}, fmt.Errorf("extension %q has no name: write NAME or NAME@TAG, e.g. --ext redis@0.12", s)
+		return Spec{}, fmt.Errorf("extension %q has no name: write NAME or NAME@TAG, e.g. redis@0.12", s)
 	}
 	if !validName(name) {
-		return Spec{}, fmt.Errorf("extension name %q in %q is not valid: use lowercase letters, digits and hyphens, e.g. --ext redis or --ext redis-igbinary", name, s)
+		return Spec{}, fmt.Errorf("extension name %q in %q is not valid: use lowercase letters, digits and hyphens, e.g. redis or redis-igbinary", name, s)
 	}
 	if hasTag && tag == "" {
 		return Spec{}, fmt.Errorf("extension %q has an empty tag: write %s or %s@TAG", s, name, name)
@@ -217,7 +217,7 @@ func ImageRef(s Spec, line int, php string, arch string) (string, error) {
 		return "", err
 	}
 	if !validName(s.Name) {
-		return "", fmt.Errorf("extension name %q is not valid: use lowercase letters, digits and hyphens, e.g. --ext redis", s.Name)
+		return "", fmt.Errorf("extension name %q is not valid: use lowercase letters, digits and hyphens, e.g. redis", s.Name)
 	}
 	if s.Tag != "" && !validTag(s.Tag) {
 		return "", fmt.Errorf("extension tag %q in %q is not a valid image tag: use up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'", s.Tag, s.String())
@@ -233,17 +233,17 @@ func ImageRef(s Spec, line int, php string, arch string) (string, error) {
 		return "", err
 	}
 	if arch == "arm64" {
-		return "", fmt.Errorf("--ext %s: Bref publishes no arm64 extension images (extra-php-extensions#622); build for --platform linux/amd64 or drop --ext %s", s.Name, s.Name)
+		return "", fmt.Errorf("extension %s: Bref publishes no arm64 extension images (extra-php-extensions#622): build for linux/amd64, or drop %s", s.Name, s.Name)
 	}
 	if versions := extPHP[line][s.Name]; !slices.Contains(versions, v) {
 		switch {
 		case OlderTagsOnly(line, v) && s.Tag != "":
 			// An explicit older tag: the user knows which one exists.
 		case OlderTagsOnly(line, v):
-			return "", fmt.Errorf("--ext %s: Bref %d extension images for PHP %s exist only under tags older than %s (%s is built for PHP %s): name one, e.g. --ext %s@0.9, or use --php %s",
+			return "", fmt.Errorf("extension %s: Bref %d extension images for PHP %s exist only under tags older than %s (%s is built for PHP %s): name one, e.g. %s@0.9, or use PHP %s",
 				s.Name, line, v, DefaultTag(line), DefaultTag(line), joinWords(versions, "and"), s.Name, joinWords(versions, "or"))
 		default:
-			return "", fmt.Errorf("extension %q is not published for PHP %s on Bref %d: it exists for PHP %s (use --php %s)",
+			return "", fmt.Errorf("extension %q is not published for PHP %s on Bref %d: it exists for PHP %s (use PHP %s)",
 				s.Name, v, line, joinWords(versions, "and"), joinWords(versions, "or"))
 		}
 	}
@@ -262,9 +262,9 @@ func checkName(name string, line int) error {
 	}
 	if line == 3 && name == "redis" {
 		// [aws-lambda-layers@main php-8*/Dockerfile, src/php.ini; FACTS §5]
-		return errors.New("--ext redis: Bref 3 needs no redis extension image: its base image ships redis 6.3.0, disabled; " +
+		return errors.New("extension redis: Bref 3 needs no redis extension image: its base image ships redis 6.3.0, disabled; " +
 			"enable it with a file php/conf.d/redis.ini in the app containing \"extension=redis\" " +
-			"(it lands in /var/task/php/conf.d), and drop --ext redis")
+			"(it lands in /var/task/php/conf.d), and drop redis from the extensions")
 	}
 	var others []string
 	for _, l := range Lines() {
@@ -273,7 +273,7 @@ func checkName(name string, line int) error {
 		}
 	}
 	if len(others) > 0 {
-		return fmt.Errorf("extension %q is not published for Bref %d: it exists for Bref %s (use --bref %s)",
+		return fmt.Errorf("extension %q is not published for Bref %d: it exists for Bref %s (use Bref %s)",
 			name, line, joinWords(others, "and"), joinWords(others, "or"))
 	}
 	if sug := suggestName(name, line); sug != "" {

@@ -32,7 +32,7 @@ var runtimes = []Runtime{FPM, Function, Console}
 func ParseRuntime(s string) (Runtime, error) {
 	rt := Runtime(strings.ToLower(strings.TrimSpace(s)))
 	if err := checkRuntime(rt); err != nil {
-		return "", fmt.Errorf("runtime %q does not exist: use --runtime fpm, function or console", s)
+		return "", fmt.Errorf("runtime %q does not exist: use fpm, function or console", s)
 	}
 	return rt, nil
 }
@@ -41,7 +41,7 @@ func checkRuntime(rt Runtime) error {
 	if slices.Contains(runtimes, rt) {
 		return nil
 	}
-	return fmt.Errorf("runtime %q does not exist: use --runtime fpm, function or console", string(rt))
+	return fmt.Errorf("runtime %q does not exist: use fpm, function or console", string(rt))
 }
 
 // DefaultHandler is the CMD a runtime uses when none is given: fpm
@@ -113,7 +113,7 @@ func Lines() []int {
 // CheckLine returns an error if line is not a supported Bref major line.
 func CheckLine(line int) error {
 	if _, ok := lineInfos[line]; !ok {
-		return fmt.Errorf("--bref %d: Bref line %d does not exist: use --bref 1, 2 or 3", line, line)
+		return fmt.Errorf("Bref line %d does not exist: use 1, 2 or 3", line)
 	}
 	return nil
 }
@@ -122,7 +122,7 @@ func CheckLine(line int) error {
 // in the "8.0" form. It does not check that any Bref line has that version.
 func NormalizePHP(v string) (string, error) {
 	s := strings.TrimSpace(v)
-	bad := fmt.Errorf("PHP version %q is not valid: write it as MAJOR.MINOR or MAJORMINOR, e.g. --php 8.3 or --php 83", v)
+	bad := fmt.Errorf("PHP version %q is not valid: write it as MAJOR.MINOR or MAJORMINOR, e.g. 8.3 or 83", v)
 	var major, minor string
 	if strings.Contains(s, ".") {
 		parts := strings.Split(s, ".")
@@ -198,7 +198,7 @@ func linePHP(line int, php string) (string, error) {
 	if slices.Contains(info.php, v) {
 		return v, nil
 	}
-	msg := fmt.Sprintf("PHP %s does not exist on Bref %d: use --php %s", v, line, joinWords(info.php, "or"))
+	msg := fmt.Sprintf("PHP %s does not exist on Bref %d: use PHP %s", v, line, joinWords(info.php, "or"))
 	var others []string
 	for _, l := range Lines() {
 		if slices.Contains(lineInfos[l].php, v) {
@@ -206,15 +206,24 @@ func linePHP(line int, php string) (string, error) {
 		}
 	}
 	if len(others) > 0 {
-		msg += fmt.Sprintf(", or --bref %s for PHP %s", joinWords(others, "or"), v)
+		msg += fmt.Sprintf(", or Bref %s for PHP %s", joinWords(others, "or"), v)
 	}
 	return "", errors.New(msg)
 }
 
+// ErrPlatform matches (with errors.Is) the errors that are about the
+// platform rather than the Bref line or PHP version: Bref publishes no
+// image for that architecture.
+var ErrPlatform = errors.New("no image for this platform")
+
+type platformError struct{ error }
+
+func (platformError) Is(target error) bool { return target == ErrPlatform }
+
 // checkArch checks an architecture name.
 func checkArch(arch string) error {
 	if arch != "amd64" && arch != "arm64" {
-		return fmt.Errorf("architecture %q is not supported: use --platform linux/amd64 or linux/arm64", arch)
+		return platformError{fmt.Errorf("architecture %q is not supported: Lambda runs linux/amd64 or linux/arm64", arch)}
 	}
 	return nil
 }
@@ -254,7 +263,7 @@ func BaseImage(line int, php string, rt Runtime, arch string) (Base, error) {
 	prefix := ""
 	if arch == "arm64" {
 		if !info.arm64 {
-			return Base{}, fmt.Errorf("--platform linux/arm64: Bref %d has no arm64 images: use --bref 2 or 3, or --platform linux/amd64", line)
+			return Base{}, platformError{fmt.Errorf("Bref %d has no arm64 images: use Bref 2 or 3, or linux/amd64", line)}
 		}
 		prefix = "arm-"
 	}

@@ -4,6 +4,7 @@
 package flagplan
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -85,6 +86,9 @@ func Plan(f Flags) (plan.Plan, error) {
 		pl.Base = f.Base
 	} else {
 		base, err := extensions.BaseImage(pl.Line, pl.PHP, rt, pl.Platform.Architecture)
+		if errors.Is(err, extensions.ErrPlatform) {
+			return plan.Plan{}, plan.AsInput(plan.FieldPlatform, err)
+		}
 		if err != nil {
 			return plan.Plan{}, plan.AsInput(plan.FieldPHP, err)
 		}
@@ -103,7 +107,7 @@ func Plan(f Flags) (plan.Plan, error) {
 		handler = extensions.DefaultHandler(rt)
 	}
 	if strings.TrimSpace(handler) == "" || path.Clean(filepath.ToSlash(handler)) == "." {
-		return plan.Plan{}, plan.Inputf(plan.FieldHandler, "--cmd %q: name the handler file relative to the app dir, e.g. public/index.php", f.Cmd)
+		return plan.Plan{}, plan.Inputf(plan.FieldHandler, "handler %q: name the handler file relative to the app dir, e.g. public/index.php", f.Cmd)
 	}
 	pl.Config.Cmd = []string{handler}
 	pl.Handler = handler
@@ -123,7 +127,7 @@ func target(f Flags) (plan.Plan, extensions.Runtime, error) {
 	}
 	p, err := v1.ParsePlatform(f.Platform)
 	if err != nil || p.OS != "linux" || (p.Architecture != "amd64" && p.Architecture != "arm64") {
-		return plan.Plan{}, "", plan.Inputf(plan.FieldPlatform, "--platform %q: Lambda runs linux/amd64 (x86_64) or linux/arm64", f.Platform)
+		return plan.Plan{}, "", plan.Inputf(plan.FieldPlatform, "platform %q: Lambda runs linux/amd64 (x86_64) or linux/arm64", f.Platform)
 	}
 	rt := extensions.FPM
 	if f.Runtime != "" {
@@ -207,7 +211,7 @@ func appStep(dir string, splitFlag []string) (plan.Step, error) {
 	for _, sp := range split {
 		c := path.Clean(filepath.ToSlash(sp))
 		if c == "." || c == ".." || strings.HasPrefix(c, "../") || path.IsAbs(c) {
-			return plan.Step{}, plan.Inputf(plan.FieldSplit, "--split %q: name a directory inside the app, such as vendor or node_modules", sp)
+			return plan.Step{}, plan.Inputf(plan.FieldSplit, "split directory %q: name a directory inside the app, such as vendor or node_modules", sp)
 		}
 	}
 	return plan.Step{Dir: dir, Name: "app", Dest: plan.AppDest, Ignore: ignore, Split: split, CreatedBy: "COPY . " + plan.AppDest}, nil

@@ -35,6 +35,7 @@ func TestPlan(t *testing.T) {
 		cmd     string
 		env     []string
 		wantErr string
+		field   plan.Field
 	}{
 		{name: "seed", flags: Flags{Line: 1, PHP: "8.0", Exts: []string{"redis,gmp"}, AppDir: app},
 			base: "bref/php-80-fpm:1", images: []string{"bref/extra-redis-php-80:0.10", "bref/extra-gmp-php-80:0.10"}, cmd: "public/index.php"},
@@ -43,16 +44,22 @@ func TestPlan(t *testing.T) {
 			base: "bref/arm-php-83:2", cmd: "index.php"},
 		{name: "tag override and --base", flags: Flags{Line: 1, PHP: "8.1", Exts: []string{"redis@0.12"}, Base: "example.com/base:7", Cmd: "web/app.php", AppDir: app},
 			base: "example.com/base:7", images: []string{"bref/extra-redis-php-81:0.12"}, cmd: "web/app.php"},
-		{name: "bad cmd", flags: Flags{Cmd: " ", AppDir: app}, wantErr: "--cmd"},
-		{name: "duplicate ext", flags: Flags{Line: 1, PHP: "8.0", Exts: []string{"redis", "redis"}, AppDir: app}, wantErr: "redis"},
+		{name: "bad cmd", flags: Flags{Cmd: " ", AppDir: app}, wantErr: "handler", field: plan.FieldHandler},
+		{name: "duplicate ext", flags: Flags{Line: 1, PHP: "8.0", Exts: []string{"redis", "redis"}, AppDir: app}, wantErr: "redis", field: plan.FieldExt},
+		{name: "bad platform", flags: Flags{Platform: "windows/amd64", AppDir: app}, wantErr: "linux/arm64", field: plan.FieldPlatform},
+		{name: "split outside the app", flags: Flags{Split: []string{"../x"}, AppDir: app}, wantErr: "inside the app", field: plan.FieldSplit},
+		{name: "PHP not on the line", flags: Flags{Line: 1, PHP: "8.4", AppDir: app}, wantErr: "PHP 8.4 does not exist on Bref 1", field: plan.FieldPHP},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			pl, err := Plan(tc.flags)
 			if tc.wantErr != "" {
 				var in *plan.InputError
-				if err == nil || !errors.As(err, &in) || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %v, want an input error about %s", err, tc.wantErr)
+				if err == nil || !errors.As(err, &in) || !strings.Contains(err.Error(), tc.wantErr) || in.Field != tc.field {
+					t.Fatalf("error %v, want an input error about %s naming %q", err, tc.wantErr, tc.field)
+				}
+				if strings.Contains(err.Error(), "--") {
+					t.Errorf("error %q names a CLI flag: the front end renders the field", err)
 				}
 				return
 			}

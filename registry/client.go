@@ -255,7 +255,7 @@ func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.
 	got := cf.Platform()
 	if got == nil || got.OS != platform.OS || got.Architecture != platform.Architecture {
 		return nil, res, &Error{Op: "checking platform of", Ref: s, input: true,
-			Err: fmt.Errorf("the image is %s, not %s: pick an image built for %s or change --platform", platformString(got), platformString(&platform), platformString(&platform))}
+			Err: fmt.Errorf("the image is %s, not %s: use an image built for %s, or build for %s", platformString(got), platformString(&platform), platformString(&platform), platformString(got))}
 	}
 	if res.Digest, err = img.Digest(); err != nil {
 		return nil, res, c.explain("reading", s, ref, err)
@@ -279,7 +279,7 @@ func pickPlatform(idx v1.ImageIndex, want v1.Platform) (v1.Hash, error) {
 		}
 		have = append(have, platformString(d.Platform))
 	}
-	return v1.Hash{}, fmt.Errorf("the index has no %s image (it has %s): change --platform", platformString(&want), strings.Join(have, ", "))
+	return v1.Hash{}, fmt.Errorf("the index has no %s image (it has %s): build for one of those platforms, or use an image built for %s", platformString(&want), strings.Join(have, ", "), platformString(&want))
 }
 
 func platformString(p *v1.Platform) string {

@@ -76,6 +76,7 @@ type buildOptions struct {
 	target       string
 	skip         []string
 	sources      map[string]string // where each flag's value came from
+	fs           *pflag.FlagSet    // the parsed flags, to name the one an error is about
 }
 
 // newBuildFlags declares the flags of build (lock = false) or lock.
@@ -170,6 +171,7 @@ func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args [
 		return usageError(stderr, fs.Name(), err), true
 	}
 	o.sources = sources
+	o.fs = fs
 	switch o.progress {
 	case "auto", "plain", "none":
 	default:
@@ -407,14 +409,14 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	pl, planFindings, lock, err := o.plan(ctx, s.client)
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, pl)
 	}
 	b, done, err := o.builder(s.client, lock, stderr)
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	defer done()
 	r, err := pipeline.Run(ctx, b, pl, planFindings, pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked),
@@ -427,14 +429,14 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		for _, p := range r.Pushed {
 			fmt.Fprintf(stderr, "brefimg: %s was pushed before the failure\n", p)
 		}
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	md, err := metadata(r, s.repos.List())
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	if err := o.writeFiles(r.Digest, md); err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	o.printResult(stdout, stderr, rep, r, md)
 	return exitOK
@@ -617,18 +619,18 @@ func fail(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "brefimg: interrupted; nothing was left half-written: %v\n", err)
 		return exitBuild
 	}
-	fmt.Fprintf(stderr, "brefimg: %s%v\n", flagOf(err), err)
+	fmt.Fprintf(stderr, "brefimg: %v\n", err)
 	if plan.IsInput(err) {
 		return exitUsage
 	}
 	return exitBuild
 }
 
-// flagOf renders the input field a library error names as the flag that
-// sets it, for the errors whose text names no flag: "--locked: ".
-func flagOf(err error) string {
-	if plan.FieldOf(err) == plan.FieldLocked {
-		return "--locked: "
+// fail reports err as [fail] does, first naming the flag, variable or
+// brefimg.yaml key that set the input it is about.
+func (o *buildOptions) fail(stderr io.Writer, err error) int {
+	if name := o.inputName(plan.FieldOf(err)); name != "" {
+		err = fmt.Errorf("%s: %w", name, err)
 	}
-	return ""
+	return fail(stderr, err)
 }

@@ -51,20 +51,20 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	pl, planFindings, lock, err := o.plan(ctx, client)
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, pl)
 	}
 	b, done, err := o.builder(client, lock, stderr)
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	defer done()
 	r, err := pipeline.Run(ctx, b, pl, planFindings, pipeline.CheckOnly(), pipeline.WithFileChecks(),
 		pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked))
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	defer r.Close()
 	printCheckReport(stdout, stderr, &o, r, getenv)

@@ -75,7 +75,7 @@ func TestCheckCommand(t *testing.T) {
 	t.Run("GitHub annotations", func(t *testing.T) {
 		app := checkApp(t, "ext-missing")
 		code, stdout, _ := brefimg(t, map[string]string{"GITHUB_ACTIONS": "true"}, "check", "--mirror", reg.Host, "--php", "8.4", app)
-		re := regexp.MustCompile(`(?m)^::error file=[^,]*ext-missing/composer.json,line=\d+,title=brefimg ext-missing::.*--ext gmp`)
+		re := regexp.MustCompile(`(?m)^::error file=[^,]*ext-missing/composer.json,line=\d+,title=brefimg ext-missing::.*add the extension gmp`)
 		if code != exitUsage || !re.MatchString(stdout) {
 			t.Errorf("exit %d, stdout:\n%s", code, stdout)
 		}

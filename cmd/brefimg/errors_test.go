@@ -37,12 +37,12 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown extension", args: []string{"--bref", "1", "--php", "8.0", "--ext", "redsi"}, want: []string{`unknown extension "redsi"`, `did you mean "redis"`}},
 		{name: "extension not built for the PHP version", args: []string{"--bref", "2", "--php", "8.4", "--ext", "imap"}, want: []string{`"imap"`, "PHP 8.4", "8.3"}},
 		{name: "extension not on the line", args: []string{"--bref", "1", "--php", "8.0", "--ext", "bsdiff"}, want: []string{`"bsdiff"`, "Bref 2"}},
-		{name: "extension on arm64", args: []string{"--bref", "2", "--php", "8.2", "--platform", "linux/arm64", "--ext", "redis"}, want: []string{"arm64", "linux/amd64"}},
-		{name: "PHP not on the line", args: []string{"--bref", "1", "--php", "8.4"}, want: []string{"PHP 8.4", "Bref 1"}},
+		{name: "extension on arm64", args: []string{"--bref", "2", "--php", "8.2", "--platform", "linux/arm64", "--ext", "redis"}, want: []string{"brefimg: --ext redis: extension redis:", "arm64", "linux/amd64"}},
+		{name: "PHP not on the line", args: []string{"--bref", "1", "--php", "8.4"}, want: []string{"brefimg: --php 8.4: PHP 8.4 does not exist on Bref 1"}},
 		{name: "bad PHP version", args: []string{"--php", "eight"}, want: []string{`"eight"`}},
-		{name: "bad runtime", args: []string{"--runtime", "lambda"}, want: []string{`"lambda"`, "fpm"}},
-		{name: "bad line", args: []string{"--bref", "9"}, want: []string{"Bref line 9"}},
-		{name: "bad platform", args: []string{"--platform", "windows/amd64"}, want: []string{"--platform", "linux/arm64"}},
+		{name: "bad runtime", args: []string{"--runtime", "lambda"}, want: []string{`brefimg: --runtime lambda: runtime "lambda" does not exist`, "fpm"}},
+		{name: "bad line", args: []string{"--bref", "9"}, want: []string{"brefimg: --bref 9: Bref line 9"}},
+		{name: "bad platform", args: []string{"--platform", "windows/amd64"}, want: []string{"brefimg: --platform windows/amd64: ", "linux/arm64"}},
 		{name: "missing app dir", args: []string{"--bref", "1", "--php", "8.0", "/nonexistent/app"}, want: []string{`"/nonexistent/app"`, "no such file"}, noApp: true},
 		{name: "app dir is a file", args: []string{"--bref", "1", "--php", "8.0", notDir}, want: []string{notDir, "not a directory"}, noApp: true},
 		{name: "malformed tag", args: []string{"--bref", "1", "--php", "8.0", "-t", "UPPER/Case::x"}, want: []string{`-t "UPPER/Case::x"`}},
@@ -53,7 +53,7 @@ func TestBadInput(t *testing.T) {
 		{name: "missing image", args: []string{"--bref", "1", "--php", "8.1", "--base", "bref/does-not-exist:1"}, want: []string{"bref/does-not-exist:1", "no such image"}},
 		{name: "missing handler", args: []string{"--bref", "1", "--php", "8.0", "--cmd", "public/missing.php"}, want: []string{"handler-missing", "public/missing.php"}},
 		{name: "two app dirs", args: []string{"a", "b"}, want: []string{"one APP_DIR"}, noApp: true},
-		{name: "split outside the app", args: []string{"--bref", "1", "--php", "8.0", "--split", "../x"}, want: []string{`--split "../x"`}},
+		{name: "split outside the app", args: []string{"--bref", "1", "--php", "8.0", "--split", "../x"}, want: []string{`brefimg: --split ../x: split directory "../x"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,6 +90,38 @@ func TestBadInput(t *testing.T) {
 				if r.Method == "PUT" || r.Method == "POST" || r.Method == "PATCH" {
 					t.Errorf("a failed build wrote to the registry: %s %s", r.Method, r.Path)
 				}
+			}
+		})
+	}
+}
+
+// TestInputNamedWhereSet checks that an input error names the input where
+// the user set it: the flag, the environment variable or brefimg.yaml.
+func TestInputNamedWhereSet(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		file string // brefimg.yaml
+		args []string
+		want string
+	}{
+		{name: "flag", args: []string{"--bref", "1", "--php", "8.4"}, want: "brefimg: --php 8.4: PHP 8.4 does not exist on Bref 1"},
+		{name: "environment", env: map[string]string{"BREFIMG_BREF": "1", "BREFIMG_PHP": "8.4"}, want: "brefimg: BREFIMG_PHP=8.4: PHP 8.4 does not exist on Bref 1"},
+		{name: "brefimg.yaml", file: "bref: 1\nphp: \"8.4\"\n", want: "brefimg.yaml: php: 8.4: PHP 8.4 does not exist on Bref 1"},
+		{name: "default", args: []string{"--runtime", "console", "--bref", "1", "--ext", "redis@0.12", "--platform", "linux/arm64"}, want: "brefimg: --platform linux/arm64: Bref 1 has no arm64 images"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := t.TempDir()
+			if tc.file != "" {
+				if err := os.WriteFile(filepath.Join(app, "brefimg.yaml"), []byte(tc.file), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := append([]string{"build", "--dry-run"}, tc.args...)
+			code, _, stderr := brefimg(t, tc.env, append(args, app)...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q, want exit %d and %q", code, stderr, exitUsage, tc.want)
 			}
 		})
 	}

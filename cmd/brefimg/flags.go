@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/brefimg/brefimg/flagplan"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // envPrefix + the flag name in upper case, dashes as underscores, sets a flag.
@@ -213,4 +214,53 @@ func parseError(fs *pflag.FlagSet, err error) error {
 		return fmt.Errorf("%s%s", msg, suggestFlag(fs, strings.TrimPrefix(msg, "unknown flag: ")))
 	}
 	return err
+}
+
+// fieldFlags are the flags that set the input fields library errors name.
+var fieldFlags = map[plan.Field]string{
+	plan.FieldLine:     "bref",
+	plan.FieldPHP:      "php",
+	plan.FieldRuntime:  "runtime",
+	plan.FieldPlatform: "platform",
+	plan.FieldExt:      "ext",
+	plan.FieldBase:     "base",
+	plan.FieldHandler:  "cmd",
+	plan.FieldSplit:    "split",
+	plan.FieldLocked:   "locked",
+}
+
+// inputName renders the input field an error is about where the user set
+// it: "--php 8.5", "BREFIMG_PHP=8.5", "app/brefimg.yaml: php: 8.5", or
+// "--php" for a default. It returns "" for fields no flag sets (a
+// Dockerfile names its own file and line).
+func (o *buildOptions) inputName(field plan.Field) string {
+	name, ok := fieldFlags[field]
+	if !ok || o.fs == nil {
+		return ""
+	}
+	f := o.fs.Lookup(name)
+	if f == nil {
+		return ""
+	}
+	v := f.Value.String()
+	if sv, ok := f.Value.(pflag.SliceValue); ok {
+		v = strings.Join(sv.GetSlice(), ",")
+	}
+	isBool := f.Value.Type() == "bool"
+	switch o.sources[name] {
+	case "flag":
+		if isBool {
+			return "--" + name
+		}
+		return "--" + name + " " + v
+	case "env":
+		return envName(name) + "=" + v
+	case "file":
+		dir := o.flags.AppDir
+		if dir == "" {
+			dir = "."
+		}
+		return fmt.Sprintf("%s: %s: %s", filepath.Join(dir, flagplan.ConfigFile), name, v)
+	}
+	return "--" + name
 }

@@ -40,7 +40,7 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	pl, _, _, err := o.plan(ctx, client)
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	if o.dryRun {
 		return dryRun(stdout, fs, &o, pl)
@@ -51,19 +51,19 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	prev, err := lockfile.Read(dir)
 	if err != nil {
-		return fail(stderr, plan.AsInput(plan.FieldLock, err))
+		return o.fail(stderr, plan.AsInput(plan.FieldLock, err))
 	}
 	lock, err := pipeline.Lock(ctx, client, pl, prev, o.update)
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	b, err := lock.Marshal()
 	if err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	path := filepath.Join(dir, lockfile.Name)
 	if err := registry.WriteFile(path, b); err != nil {
-		return fail(stderr, err)
+		return o.fail(stderr, err)
 	}
 	for _, ref := range pl.Refs() {
 		if e, ok := lock.Lookup(ref, pl.Platform.String()); ok && !o.quiet {
