@@ -3,7 +3,6 @@ package builder
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,24 +35,9 @@ func source(t *testing.T) *registry.Client {
 	return c
 }
 
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func TestFindings(t *testing.T) {
 	src := source(t)
-	app := writeTree(t, map[string]string{"public/index.php": "<?php echo 1;", "cache/warm.txt": "x"})
+	app := fixtures.WriteDir(t, map[string]string{"public/index.php": "<?php echo 1;", "cache/warm.txt": "x"})
 	tests := []struct {
 		name    string
 		pl      plan.Plan
@@ -134,7 +118,7 @@ func TestFindings(t *testing.T) {
 
 func TestBuildErrors(t *testing.T) {
 	src := source(t)
-	app := writeTree(t, map[string]string{"index.php": "<?php"})
+	app := fixtures.WriteDir(t, map[string]string{"index.php": "<?php"})
 	tests := []struct {
 		name  string
 		pl    plan.Plan

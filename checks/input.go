@@ -3,6 +3,7 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ type Input struct {
 	// Arch is "amd64" or "arm64"; "" means amd64.
 	Arch string
 	// Exts are the extension images added ("gmp" or "gmp@1"); expand
-	// "--ext auto" with AutoExtensions first.
+	// "auto" with AutoExtensions first.
 	Exts []string
 	// Handler is the CMD handler; "" means the runtime's default.
 	Handler string
@@ -63,7 +64,7 @@ type Input struct {
 // the checks: composer files, extensions, Bref library, PHP version,
 // handler, vendor, dev dependencies and secrets, ini. A Composer file that
 // does not parse is an findings.IDComposerInvalid finding, and the checks that need
-// it are skipped; when --php is not given and no PHP version satisfies the
+// it are skipped; when no PHP version is given and none satisfies the
 // requirements (findings.IDPHPUnsatisfiable), the extension checks are skipped. The
 // error is for input that prevents checking: a line, PHP version or runtime
 // that does not exist, or an app directory that cannot be read.
@@ -71,92 +72,27 @@ func Run(in Input) ([]findings.Finding, error) {
 	if in.AppDir == "" {
 		in.AppDir = "."
 	}
-	line := in.Line
-	if line == 0 {
-		line = extensions.DefaultLine
-	}
-	if err := extensions.CheckLine(line); err != nil {
+	line, rt, err := in.target()
+	if err != nil {
 		return nil, err
 	}
-	rt := extensions.FPM
-	if in.Runtime != "" {
-		var err error
-		if rt, err = extensions.ParseRuntime(string(in.Runtime)); err != nil {
-			return nil, err
-		}
+	app, err := in.app()
+	if err != nil {
+		return nil, err
 	}
-	ignore := in.Ignore
-	if ignore == nil {
-		var err error
-		if ignore, err = layers.ReadIgnoreFile(in.AppDir); err != nil {
-			return nil, err
-		}
+	proj, out, err := in.project()
+	if err != nil {
+		return nil, err
 	}
-	var app App
-	if in.AppPaths != nil {
-		app = NewApp(in.AppDir, in.AppPaths, ignore)
-	} else {
-		var err error
-		if app, err = LoadApp(in.AppDir, ignore); err != nil {
-			return nil, err
-		}
+	php, fs, err := in.php(proj, line, rt)
+	if err != nil {
+		return nil, err
 	}
-
-	var out []findings.Finding
-	proj := in.Project
-	if proj == nil {
-		var err error
-		proj, err = composer.Load(in.AppDir)
-		var se *composer.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			out = append(out, findings.Finding{ID: findings.IDComposerInvalid, Severity: findings.Error, Path: se.File, Line: se.Line,
-				Message: fmt.Sprintf("%s is not a valid Composer file: %v; fix it (composer validate checks composer.json)", se.File, se.Err)})
-			proj = nil
-		case err != nil:
-			return nil, err
-		}
+	out = append(out, fs...)
+	pl, err := in.platform(app, line, php, rt)
+	if err != nil {
+		return nil, err
 	}
-
-	php := in.PHP
-	if php == "" {
-		chosen, fs, err := ChoosePHP(proj, line)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fs...)
-		php = chosen
-	} else {
-		v, err := extensions.NormalizePHP(php)
-		if err != nil {
-			return nil, err
-		}
-		if versions, _ := extensions.PHPVersions(line); !slices.Contains(versions, v) {
-			_, err := extensions.BaseImage(line, v, rt, "amd64")
-			return nil, err
-		}
-		php = v
-	}
-
-	pl := Platform{Line: line, PHP: php, Runtime: rt, Arch: in.Arch, Exts: in.Exts, Env: in.Env,
-		Files: slices.Clone(in.ImagePaths), Ini: map[string]string{}}
-	for k, v := range in.IniFiles {
-		pl.Ini[k] = v
-	}
-	for _, p := range app.Paths {
-		if strings.HasSuffix(p, "/") {
-			continue
-		}
-		pl.Files = append(pl.Files, path.Join(AppDest, p))
-		if path.Dir(p) == "php/conf.d" && strings.HasSuffix(p, ".ini") && app.Dir != "" {
-			data, err := app.read(p)
-			if err != nil {
-				return nil, fmt.Errorf("reading app ini file %q: %w", p, err)
-			}
-			pl.Ini[path.Join(AppDest, p)] = string(data)
-		}
-	}
-
 	if proj != nil && php != "" {
 		out = append(out, MissingExtensions(proj, pl)...)
 	}
@@ -177,4 +113,93 @@ func Run(in Input) ([]findings.Finding, error) {
 	}
 	out = append(out, UnloadedExtensions(pl)...)
 	return out, nil
+}
+
+// target checks the line and the runtime, defaults applied.
+func (in Input) target() (int, extensions.Runtime, error) {
+	line := in.Line
+	if line == 0 {
+		line = extensions.DefaultLine
+	}
+	if err := extensions.CheckLine(line); err != nil {
+		return 0, "", err
+	}
+	if in.Runtime == "" {
+		return line, extensions.FPM, nil
+	}
+	rt, err := extensions.ParseRuntime(string(in.Runtime))
+	return line, rt, err
+}
+
+// app lists the app's files (or takes AppPaths), with its ignore patterns.
+func (in Input) app() (App, error) {
+	ignore := in.Ignore
+	if ignore == nil {
+		var err error
+		if ignore, err = layers.ReadIgnoreFile(in.AppDir); err != nil {
+			return App{}, err
+		}
+	}
+	if in.AppPaths != nil {
+		return NewApp(in.AppDir, in.AppPaths, ignore), nil
+	}
+	return LoadApp(in.AppDir, ignore)
+}
+
+// project reads the Composer files, unless given; one that does not parse
+// is a finding and a nil project.
+func (in Input) project() (*composer.Project, []findings.Finding, error) {
+	if in.Project != nil {
+		return in.Project, nil, nil
+	}
+	proj, err := composer.Load(in.AppDir)
+	var se *composer.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return nil, []findings.Finding{{ID: findings.IDComposerInvalid, Severity: findings.Error, Path: se.File, Line: se.Line,
+			Message: fmt.Sprintf("%s is not a valid Composer file: %v; fix it (composer validate checks composer.json)", se.File, se.Err)}}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return proj, nil, nil
+}
+
+// php normalises the PHP version given, or chooses one with ChoosePHP.
+func (in Input) php(proj *composer.Project, line int, rt extensions.Runtime) (string, []findings.Finding, error) {
+	if in.PHP == "" {
+		return ChoosePHP(proj, line)
+	}
+	v, err := extensions.NormalizePHP(in.PHP)
+	if err != nil {
+		return "", nil, err
+	}
+	if versions, _ := extensions.PHPVersions(line); !slices.Contains(versions, v) {
+		_, err := extensions.BaseImage(line, v, rt, "amd64")
+		return "", nil, err
+	}
+	return v, nil, nil
+}
+
+// platform is what the image will hold, for the extension and ini checks:
+// the added layers' files and ini files, and the app's.
+func (in Input) platform(app App, line int, php string, rt extensions.Runtime) (Platform, error) {
+	pl := Platform{Line: line, PHP: php, Runtime: rt, Arch: in.Arch, Exts: in.Exts, Env: in.Env,
+		Files: slices.Clone(in.ImagePaths), Ini: maps.Clone(in.IniFiles)}
+	if pl.Ini == nil {
+		pl.Ini = map[string]string{}
+	}
+	for _, p := range app.Paths {
+		if strings.HasSuffix(p, "/") {
+			continue
+		}
+		pl.Files = append(pl.Files, path.Join(AppDest, p))
+		if path.Dir(p) == "php/conf.d" && strings.HasSuffix(p, ".ini") && app.Dir != "" {
+			data, err := app.read(p)
+			if err != nil {
+				return Platform{}, fmt.Errorf("reading app ini file %q: %w", p, err)
+			}
+			pl.Ini[path.Join(AppDest, p)] = string(data)
+		}
+	}
+	return pl, nil
 }

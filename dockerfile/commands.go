@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,30 +27,8 @@ func (d *dispatcher) command(s *stageState, c instructions.Command) error {
 	case *instructions.OnbuildCommand:
 		return d.errorf(line, "%s: ONBUILD records instructions for images built FROM this one, which brefimg, building without containers, would have to run: remove it (brefimg builds the final image only)", c.String())
 	}
-	// Expand variables as BuildKit does, with the stage's environment:
-	// words of every instruction but ARG (expanded when dispatched), and
-	// heredoc bodies whose delimiter is not quoted.
-	if _, isArg := c.(*instructions.ArgCommand); !isArg {
-		if ex, ok := c.(instructions.SupportsSingleWordExpansion); ok {
-			err := ex.Expand(func(word string) (string, error) {
-				v, _, err := d.lex.ProcessWord(word, s.env.getter())
-				return v, err
-			})
-			if err != nil {
-				return d.errorf(line, "%s: %v: fix the variable reference", c.Name(), err)
-			}
-		}
-		if ex, ok := c.(instructions.SupportsSingleWordExpansionRaw); ok {
-			err := ex.ExpandRaw(func(word string) (string, error) {
-				lex := shell.NewLex('\\')
-				lex.SkipProcessQuotes = true
-				v, _, err := lex.ProcessWord(word, s.env.getter())
-				return v, err
-			})
-			if err != nil {
-				return d.errorf(line, "%s: %v: fix the variable reference in the heredoc", c.Name(), err)
-			}
-		}
+	if err := d.expand(s, c, line); err != nil {
+		return err
 	}
 	switch c := c.(type) {
 	case *instructions.EnvCommand:
@@ -77,55 +56,89 @@ func (d *dispatcher) command(s *stageState, c instructions.Command) error {
 		return d.copy(s, copyArgs{cmd: c, line: line, sd: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod,
 			link: c.Link, exclude: c.ExcludePatterns, add: true, unpack: c.Unpack, checksum: c.Checksum})
 	case *instructions.CmdCommand:
-		args := c.CmdLine
-		if c.PrependShell {
-			args = withShell(s.shell, args)
-		}
-		if args == nil {
-			args = []string{}
-		}
-		s.cfg.Cmd = args
-		s.cmdSet = true
-		s.handler, s.handlerLine = "", 0
-		if !c.PrependShell && len(c.CmdLine) == 1 && c.CmdLine[0] != "" && !path.IsAbs(c.CmdLine[0]) {
-			s.handler, s.handlerLine = c.CmdLine[0], line
-		}
+		s.cmd(c, line)
 	case *instructions.EntrypointCommand:
-		args := c.CmdLine
-		if c.PrependShell {
-			args = withShell(s.shell, args)
+		s.entrypoint(c)
+	default:
+		return d.lambdaIgnores(s, c, line)
+	}
+	return nil
+}
+
+// expand expands variables as BuildKit does, with the stage's environment:
+// words of every instruction but ARG (expanded when dispatched), and
+// heredoc bodies whose delimiter is not quoted.
+func (d *dispatcher) expand(s *stageState, c instructions.Command, line int) error {
+	if _, isArg := c.(*instructions.ArgCommand); isArg {
+		return nil
+	}
+	if ex, ok := c.(instructions.SupportsSingleWordExpansion); ok {
+		err := ex.Expand(func(word string) (string, error) {
+			v, _, err := d.lex.ProcessWord(word, s.env.getter())
+			return v, err
+		})
+		if err != nil {
+			return d.errorf(line, "%s: %v: fix the variable reference", c.Name(), err)
 		}
-		if args == nil {
-			args = []string{}
+	}
+	if ex, ok := c.(instructions.SupportsSingleWordExpansionRaw); ok {
+		err := ex.ExpandRaw(func(word string) (string, error) {
+			lex := shell.NewLex('\\')
+			lex.SkipProcessQuotes = true
+			v, _, err := lex.ProcessWord(word, s.env.getter())
+			return v, err
+		})
+		if err != nil {
+			return d.errorf(line, "%s: %v: fix the variable reference in the heredoc", c.Name(), err)
 		}
-		s.cfg.Entrypoint = args
-		if !s.cmdSet {
-			s.cfg.Cmd = []string{}
-			s.handler = ""
-		}
-		s.entrypointChanged = !slicesEqual(args, s.baseEntrypoint)
+	}
+	return nil
+}
+
+// cmd sets CMD, and the handler when it is one relative path.
+func (s *stageState) cmd(c *instructions.CmdCommand, line int) {
+	s.cfg.Cmd = s.shellForm(c.CmdLine, c.PrependShell)
+	s.cmdSet = true
+	s.handler, s.handlerLine = "", 0
+	if !c.PrependShell && len(c.CmdLine) == 1 && c.CmdLine[0] != "" && !path.IsAbs(c.CmdLine[0]) {
+		s.handler, s.handlerLine = c.CmdLine[0], line
+	}
+}
+
+// entrypoint sets ENTRYPOINT, which resets a CMD inherited from the base.
+func (s *stageState) entrypoint(c *instructions.EntrypointCommand) {
+	args := s.shellForm(c.CmdLine, c.PrependShell)
+	s.cfg.Entrypoint = args
+	if !s.cmdSet {
+		s.cfg.Cmd = []string{}
+		s.handler = ""
+	}
+	s.entrypointChanged = !slices.Equal(args, s.baseEntrypoint)
+}
+
+// shellForm is the command line of CMD or ENTRYPOINT: prefixed with the
+// stage's SHELL for the shell form, and never nil.
+func (s *stageState) shellForm(args []string, prependShell bool) []string {
+	if prependShell {
+		args = withShell(s.shell, args)
+	}
+	if args == nil {
+		args = []string{}
+	}
+	return args
+}
+
+// lambdaIgnores records the instructions whose settings go into the image
+// config but that Lambda ignores, with a finding saying so.
+func (d *dispatcher) lambdaIgnores(s *stageState, c instructions.Command, line int) error {
+	switch c := c.(type) {
 	case *instructions.UserCommand:
 		s.user = c.User
 		s.cfg.User = c.User
 		d.ignoredByLambda(s, c, line, "Lambda runs the function as its own non-root user")
 	case *instructions.ExposeCommand:
-		if s.cfg.ExposedPorts == nil {
-			s.cfg.ExposedPorts = map[string]struct{}{}
-		}
-		for _, p := range c.Ports {
-			words, err := d.lex.ProcessWords(p, s.env.getter())
-			if err != nil {
-				return d.errorf(line, "EXPOSE %s: %v", p, err)
-			}
-			for _, w := range words {
-				ports, err := parsePort(w)
-				if err != nil {
-					return d.errorf(line, "EXPOSE %s: %v: use PORT[/tcp|udp|sctp] or a range such as 8000-8010", w, err)
-				}
-				for _, port := range ports {
-					s.cfg.ExposedPorts[port] = struct{}{}
-				}
-			}
+		if err := d.expose(s, c, line); err != nil {
+			return err
 		}
 		d.ignoredByLambda(s, c, line, "Lambda invokes the function through its runtime API, not through ports")
 	case *instructions.VolumeCommand:
@@ -159,16 +172,27 @@ func (d *dispatcher) command(s *stageState, c instructions.Command) error {
 	return nil
 }
 
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+// expose adds EXPOSE's ports to the config.
+func (d *dispatcher) expose(s *stageState, c *instructions.ExposeCommand, line int) error {
+	if s.cfg.ExposedPorts == nil {
+		s.cfg.ExposedPorts = map[string]struct{}{}
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+	for _, p := range c.Ports {
+		words, err := d.lex.ProcessWords(p, s.env.getter())
+		if err != nil {
+			return d.errorf(line, "EXPOSE %s: %v", p, err)
+		}
+		for _, w := range words {
+			ports, err := parsePort(w)
+			if err != nil {
+				return d.errorf(line, "EXPOSE %s: %v: use PORT[/tcp|udp|sctp] or a range such as 8000-8010", w, err)
+			}
+			for _, port := range ports {
+				s.cfg.ExposedPorts[port] = struct{}{}
+			}
 		}
 	}
-	return true
+	return nil
 }
 
 // withShell turns a shell-form command into the exec form Docker stores.
@@ -270,28 +294,8 @@ type copyArgs struct {
 }
 
 func (d *dispatcher) copy(s *stageState, a copyArgs) error {
-	text := a.cmd.String()
-	if a.chmod != "" {
-		if err := layers.ParseChmod(a.chmod); err != nil {
-			return d.errorf(a.line, "%s: %v", text, err)
-		}
-	}
-	if a.chown != "" && a.link && chownByName(a.chown) {
-		return d.errorf(a.line, "%s: --chown=%s: user and group names cannot be resolved with --link (BuildKit refuses them too): use a numeric uid[:gid]", text, a.chown)
-	}
-	if a.checksum != "" {
-		return d.errorf(a.line, "%s: --checksum applies to downloads (URLs and Git), which brefimg does not make: remove it", text)
-	}
-	for _, src := range a.sd.SourcePaths {
-		if a.from != "" {
-			continue
-		}
-		if isGitSource(src) {
-			return d.errorf(a.line, "%s: %s is a Git repository: brefimg does not fetch anything over the network during a build, so that the same inputs give the same image; clone it in CI before brefimg and COPY the files", text, src)
-		}
-		if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
-			return d.errorf(a.line, "%s: %s is a URL: brefimg does not download anything during a build, so that the same inputs give the same image; download it in CI before brefimg (e.g. curl -fLo FILE %s) and COPY the file", text, src, src)
-		}
+	if err := d.checkCopy(a); err != nil {
+		return err
 	}
 	step := plan.Step{
 		Kind:      plan.StepCopy,
@@ -303,42 +307,16 @@ func (d *dispatcher) copy(s *stageState, a copyArgs) error {
 		Exclude:   a.exclude,
 		Link:      a.link,
 		Line:      a.line,
-		CreatedBy: text,
+		CreatedBy: a.cmd.String(),
 	}
 	for _, sc := range a.sd.SourceContents {
 		step.Files = append(step.Files, layers.InlineFile{Name: sc.Path, Data: []byte(sc.Data)})
 	}
 	switch {
 	case a.from != "":
-		j, err := d.stageIndex(a.from, a.line)
-		if err != nil {
+		if err := d.copyFrom(s, a, &step); err != nil {
 			return err
 		}
-		if j >= 0 {
-			if j >= s.index || d.states[j] == nil {
-				return d.errorf(a.line, "%s: stage %s is not defined before this one: COPY --from can only name an earlier stage", text, a.from)
-			}
-			if st := d.states[j]; len(st.steps) == 0 && st.root != plan.Scratch {
-				// A stage that is just an image (FROM bref/extra-redis-php-80:0.10
-				// AS redis): copy from the image, so that its layers can be
-				// appended as they are.
-				step.Image, step.Name, step.Platform = st.root, imageName(st.root), ptr(st.platform)
-				step.Extension = extensionName(st.root)
-				break
-			}
-			step.Stage, step.Name = d.states[j].key, d.states[j].key
-			s.uses = append(s.uses, j)
-			break
-		}
-		if strings.EqualFold(a.from, plan.Scratch) {
-			return d.errorf(a.line, "%s: scratch holds no files: name an image or an earlier stage", text)
-		}
-		if _, err := name.ParseReference(a.from); err != nil {
-			return d.errorf(a.line, "%s: --from=%s is neither an earlier stage nor an image reference (%v)", text, a.from, err)
-		}
-		d.checkTag(a.from, a.line)
-		step.Image, step.Name, step.Extension = a.from, imageName(a.from), extensionName(a.from)
-		step.Platform = ptr(d.o.platform)
 	case len(a.sd.SourcePaths) > 0:
 		step.Dir, step.Name = d.o.contextDir, "context"
 		ignore, err := d.ignorePatterns()
@@ -351,6 +329,69 @@ func (d *dispatcher) copy(s *stageState, a copyArgs) error {
 		step.Name = "heredoc"
 	}
 	s.steps = append(s.steps, step)
+	return nil
+}
+
+// checkCopy refuses the COPY and ADD flags and sources brefimg cannot honour.
+func (d *dispatcher) checkCopy(a copyArgs) error {
+	text := a.cmd.String()
+	if a.chmod != "" {
+		if err := layers.ParseChmod(a.chmod); err != nil {
+			return d.errorf(a.line, "%s: %v", text, err)
+		}
+	}
+	if a.chown != "" && a.link && chownByName(a.chown) {
+		return d.errorf(a.line, "%s: --chown=%s: user and group names cannot be resolved with --link (BuildKit refuses them too): use a numeric uid[:gid]", text, a.chown)
+	}
+	if a.checksum != "" {
+		return d.errorf(a.line, "%s: --checksum applies to downloads (URLs and Git), which brefimg does not make: remove it", text)
+	}
+	if a.from != "" {
+		return nil
+	}
+	for _, src := range a.sd.SourcePaths {
+		if isGitSource(src) {
+			return d.errorf(a.line, "%s: %s is a Git repository: brefimg does not fetch anything over the network during a build, so that the same inputs give the same image; clone it in CI before brefimg and COPY the files", text, src)
+		}
+		if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
+			return d.errorf(a.line, "%s: %s is a URL: brefimg does not download anything during a build, so that the same inputs give the same image; download it in CI before brefimg (e.g. curl -fLo FILE %s) and COPY the file", text, src, src)
+		}
+	}
+	return nil
+}
+
+// copyFrom fills in where COPY --from copies from: an earlier stage, or an
+// image (a stage that is only an image counts as the image, so that its
+// layers can be appended as they are).
+func (d *dispatcher) copyFrom(s *stageState, a copyArgs, step *plan.Step) error {
+	text := a.cmd.String()
+	j, err := d.stageIndex(a.from, a.line)
+	if err != nil {
+		return err
+	}
+	if j >= 0 {
+		if j >= s.index || d.states[j] == nil {
+			return d.errorf(a.line, "%s: stage %s is not defined before this one: COPY --from can only name an earlier stage", text, a.from)
+		}
+		if st := d.states[j]; len(st.steps) == 0 && st.root != plan.Scratch {
+			// FROM bref/extra-redis-php-80:0.10 AS redis
+			step.Image, step.Name, step.Platform = st.root, imageName(st.root), ptr(st.platform)
+			step.Extension = extensionName(st.root)
+			return nil
+		}
+		step.Stage, step.Name = d.states[j].key, d.states[j].key
+		s.uses = append(s.uses, j)
+		return nil
+	}
+	if strings.EqualFold(a.from, plan.Scratch) {
+		return d.errorf(a.line, "%s: scratch holds no files: name an image or an earlier stage", text)
+	}
+	if _, err := name.ParseReference(a.from); err != nil {
+		return d.errorf(a.line, "%s: --from=%s is neither an earlier stage nor an image reference (%v)", text, a.from, err)
+	}
+	d.checkTag(a.from, a.line)
+	step.Image, step.Name, step.Extension = a.from, imageName(a.from), extensionName(a.from)
+	step.Platform = ptr(d.o.platform)
 	return nil
 }
 

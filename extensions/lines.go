@@ -113,6 +113,7 @@ func Lines() []int {
 // CheckLine returns an error if line is not a supported Bref major line.
 func CheckLine(line int) error {
 	if _, ok := lineInfos[line]; !ok {
+		//lint:ignore ST1005 Bref is a name
 		return fmt.Errorf("Bref line %d does not exist: use 1, 2 or 3", line)
 	}
 	return nil
@@ -263,6 +264,7 @@ func BaseImage(line int, php string, rt Runtime, arch string) (Base, error) {
 	prefix := ""
 	if arch == "arm64" {
 		if !info.arm64 {
+			//lint:ignore ST1005 Bref is a name
 			return Base{}, platformError{fmt.Errorf("Bref %d has no arm64 images: use Bref 2 or 3, or linux/amd64", line)}
 		}
 		prefix = "arm-"

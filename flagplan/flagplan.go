@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/brefimg/brefimg/checks"
@@ -83,6 +84,9 @@ func Plan(f Flags) (plan.Plan, error) {
 		return plan.Plan{}, err
 	}
 	if f.Base != "" {
+		if _, err := name.ParseReference(f.Base); err != nil {
+			return plan.Plan{}, plan.Inputf(plan.FieldBase, "base image %q is not an image reference (%v): write REGISTRY/REPOSITORY:TAG or @sha256:DIGEST", f.Base, err)
+		}
 		pl.Base = f.Base
 	} else {
 		base, err := extensions.BaseImage(pl.Line, pl.PHP, rt, pl.Platform.Architecture)

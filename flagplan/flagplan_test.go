@@ -2,31 +2,15 @@ package flagplan
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/brefimg/brefimg/internal/fixtures"
 	"github.com/brefimg/brefimg/plan"
 )
 
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func TestPlan(t *testing.T) {
-	app := writeTree(t, map[string]string{"public/index.php": "<?php", ".dockerignore": "tests/\n"})
+	app := fixtures.WriteDir(t, map[string]string{"public/index.php": "<?php", ".dockerignore": "tests/\n"})
 	tests := []struct {
 		name    string
 		flags   Flags
@@ -48,6 +32,7 @@ func TestPlan(t *testing.T) {
 		{name: "duplicate ext", flags: Flags{Line: 1, PHP: "8.0", Exts: []string{"redis", "redis"}, AppDir: app}, wantErr: "redis", field: plan.FieldExt},
 		{name: "bad platform", flags: Flags{Platform: "windows/amd64", AppDir: app}, wantErr: "linux/arm64", field: plan.FieldPlatform},
 		{name: "split outside the app", flags: Flags{Split: []string{"../x"}, AppDir: app}, wantErr: "inside the app", field: plan.FieldSplit},
+		{name: "bad base reference", flags: Flags{Base: "Example.com/UPPER::1", AppDir: app}, wantErr: "not an image reference", field: plan.FieldBase},
 		{name: "PHP not on the line", flags: Flags{Line: 1, PHP: "8.4", AppDir: app}, wantErr: "PHP 8.4 does not exist on Bref 1", field: plan.FieldPHP},
 	}
 	for _, tc := range tests {

@@ -13,12 +13,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/brefimg/brefimg/internal/fixtures"
 )
 
 func appTree(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
+	return fixtures.WriteDir(t, map[string]string{
 		"public/index.php":                 "<?php require __DIR__.'/../vendor/autoload.php';",
 		"src/App.php":                      "<?php class App {}",
 		"vendor/autoload.php":              "<?php // autoload",
@@ -27,17 +28,7 @@ func appTree(t *testing.T) string {
 		"node_modules/left-pad/index.js":   "module.exports = 1",
 		"public/build/app.js":              "console.log(1)",
 		"public/build/nested/deep/file.js": "1",
-	}
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	})
 }
 
 func digests(t *testing.T, ls []*Layer) []string {

@@ -77,6 +77,7 @@ type buildOptions struct {
 	skip         []string
 	sources      map[string]string // where each flag's value came from
 	fs           *pflag.FlagSet    // the parsed flags, to name the one an error is about
+	getenv       env               // the command's environment
 }
 
 // newBuildFlags declares the flags of build (lock = false) or lock.
@@ -172,6 +173,7 @@ func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args [
 	}
 	o.sources = sources
 	o.fs = fs
+	o.getenv = getenv
 	switch o.progress {
 	case "auto", "plain", "none":
 	default:
@@ -237,7 +239,7 @@ func (o *buildOptions) cache(stderr io.Writer) (*layers.Cache, error) {
 	if o.cacheDir != "" {
 		return layers.OpenCache(o.cacheDir, 0)
 	}
-	base, err := os.UserCacheDir()
+	base, err := cacheHome(o.getenv)
 	if err != nil {
 		return nil, nil
 	}
@@ -307,6 +309,16 @@ func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Clie
 		opts = append(opts, dockerfile.WithTarget(o.target))
 	}
 	return dockerfile.Parse(f, o.file, opts...)
+}
+
+// cacheHome is the user's cache directory: $XDG_CACHE_HOME when it is an
+// absolute path (on every system, as the --cache-dir help says), else the
+// system's (os.UserCacheDir).
+func cacheHome(getenv env) (string, error) {
+	if d := getenv("XDG_CACHE_HOME"); filepath.IsAbs(d) {
+		return d, nil
+	}
+	return os.UserCacheDir()
 }
 
 // builder makes brefimg's builder for the flags: layer cache, epoch, lock.

@@ -69,6 +69,7 @@ func layerDigests(t *testing.T, img v1.Image) []v1.Hash {
 // TestBuildSeedDockerfile builds the seed's Dockerfile equivalent with flags,
 // pushes it, and checks the image read back from the registry.
 func TestBuildSeedDockerfile(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := appDir(t)
 	target := reg.Host + "/app:1"
@@ -271,6 +272,7 @@ func TestBuildSeedDockerfile(t *testing.T) {
 // TestOutputsAgree writes the same build to a registry, an OCI layout and a
 // tarball, with digest and metadata files, and checks they all agree.
 func TestOutputsAgree(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := neutralApp(t)
 	dir := t.TempDir()
@@ -341,6 +343,7 @@ func TestOutputsAgree(t *testing.T) {
 }
 
 func TestPlatformsAndLines(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := neutralApp(t)
 	tests := []struct {
@@ -390,6 +393,7 @@ func TestPlatformsAndLines(t *testing.T) {
 }
 
 func TestExtensionOutsideOpt(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	code, stdout, stderr := brefimg(t, nil, "build", "--bref", "1", "--php", "8.0", "--ext", "newrelic", "--mirror", reg.Host,
 		"-t", reg.Host+"/app:nr", neutralApp(t))

@@ -37,6 +37,7 @@ func checkApp(t *testing.T, name string) string {
 }
 
 func TestExtAuto(t *testing.T) {
+	t.Parallel()
 	code, stdout, stderr := brefimg(t, nil, "build", "--dry-run", "--bref", "1", "--php", "8.0", "--ext", "auto", appDir(t))
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -54,6 +55,7 @@ func TestExtAuto(t *testing.T) {
 }
 
 func TestPHPFromComposer(t *testing.T) {
+	t.Parallel()
 	// clean-laravel requires php ^8.2 with config.platform.php 8.4.0.
 	code, stdout, stderr := brefimg(t, nil, "build", "--dry-run", "--bref", "3", checkApp(t, "clean-laravel"))
 	if code != exitOK || !strings.Contains(stdout, "FROM bref/php-84:3") {
@@ -62,6 +64,7 @@ func TestPHPFromComposer(t *testing.T) {
 }
 
 func TestCheckCommand(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	t.Run("clean app", func(t *testing.T) {
 		code, stdout, stderr := brefimg(t, nil, "check", "--mirror", reg.Host, "--bref", "3", "--ext", "gmp", checkApp(t, "clean-laravel"))
@@ -103,6 +106,7 @@ func TestCheckCommand(t *testing.T) {
 }
 
 func TestCheckPolicy(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := appDir(t) // requires ext-redis and ext-gmp
 	base := []string{"build", "--bref", "1", "--php", "8.0", "--mirror", reg.Host, "-t", reg.Host + "/policy:1"}

@@ -18,19 +18,22 @@ import (
 
 // TestMain lets a test run the real CLI in a subprocess (re-exec of the
 // test binary), for what only a process shows: a terminal, signals.
+// testCache is the XDG_CACHE_HOME of the commands under test.
+var testCache string
+
 func TestMain(m *testing.M) {
 	if os.Getenv("BREFIMG_TEST_RUN_MAIN") == "1" {
 		main()
 		return
 	}
-	// Keep the layer cache of the builds under test out of the user's.
-	cache, err := os.MkdirTemp("", "brefimg-test-cache-*")
-	if err != nil {
+	// Keep the layer cache of the builds under test out of the user's:
+	// brefimg() gives the commands XDG_CACHE_HOME=testCache.
+	var err error
+	if testCache, err = os.MkdirTemp("", "brefimg-test-cache-*"); err != nil {
 		panic(err)
 	}
-	os.Setenv("XDG_CACHE_HOME", cache)
 	code := m.Run()
-	os.RemoveAll(cache)
+	os.RemoveAll(testCache)
 	os.Exit(code)
 }
 
@@ -53,6 +56,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestHelpGolden(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"", "build", "check", "lock", "inspect", "extensions", "completion"} {
 		t.Run("help "+cmd, func(t *testing.T) {
 			args := []string{"help"}
@@ -84,6 +88,7 @@ func normalise(s string) string {
 }
 
 func TestPlainProgressGolden(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := appDir(t)
 	args := []string{"build", "--progress", "plain", "--bref", "1", "--php", "8.0", "--ext", "redis,gmp", "--mirror", reg.Host,
@@ -123,6 +128,7 @@ func sortStrings(s []string) {
 }
 
 func TestExtensionsAndInspectGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -177,6 +183,7 @@ func TestExtensionsAndInspectGolden(t *testing.T) {
 }
 
 func TestConfigPrecedence(t *testing.T) {
+	t.Parallel()
 	app := appDir(t)
 	if err := os.WriteFile(filepath.Join(app, "brefimg.yaml"), []byte("ext: [redis, gmp]\nphp: 8.0\nbref: 1\nruntime: function\nlocked: false\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -235,6 +242,7 @@ func TestConfigPrecedence(t *testing.T) {
 // TestExamplesParse runs every brefimg example of the help texts and the
 // README with --dry-run (build, lock) or for real (offline commands).
 func TestExamplesParse(t *testing.T) {
+	t.Parallel()
 	var examples []string
 	for _, text := range []string{usage, buildUsage, checkUsage, lockUsage, inspectUsage, extensionsUsage, completionUsage} {
 		examples = append(examples, exampleLines(text, "  brefimg ")...)
@@ -314,6 +322,7 @@ func exampleLines(text, prefix string) []string {
 // TestTerminalBars drives the CLI in a real pseudo terminal: bars render,
 // and the build ends cleanly with the summary and the reference.
 func TestTerminalBars(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := neutralApp(t)
 	big := make([]byte, 4<<20)
@@ -329,7 +338,7 @@ func TestTerminalBars(t *testing.T) {
 	}
 	cmd := exec.CommandContext(context.Background(), exe, "build", "--bref", "1", "--php", "8.0", "--ext", "redis", "--mirror", reg.Host,
 		"-t", reg.Host+"/app:tty", app)
-	cmd.Env = append(os.Environ(), "BREFIMG_TEST_RUN_MAIN=1")
+	cmd.Env = append(os.Environ(), "BREFIMG_TEST_RUN_MAIN=1", "XDG_CACHE_HOME="+testCache)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	ptmx, tty, err := pty.Open()
@@ -368,6 +377,7 @@ func TestTerminalBars(t *testing.T) {
 // real flags: every flag of build is documented there, and every flag the
 // README names exists.
 func TestReadmeKnowsEveryFlag(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)

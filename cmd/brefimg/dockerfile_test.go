@@ -18,6 +18,7 @@ func dockerfilePath(name string) string {
 }
 
 func TestDockerfileBuilds(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	// Docker Hub's untagged bref/php-80-fpm is :latest: here the Bref 1 image.
 	latest, err := fixtures.Get("bref/php-80-fpm:1")

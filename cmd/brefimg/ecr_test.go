@@ -43,6 +43,7 @@ func brefimgProcess(t *testing.T, env []string, args ...string) (code int, stdou
 // test CA (SSL_CERT_FILE) through an HTTP CONNECT proxy (HTTPS_PROXY), and
 // Basic auth that accepts only the token's password.
 func TestPushToECR(t *testing.T) {
+	t.Parallel()
 	src := seeded(t)
 	e := fakeecr.Start(t)
 	env := e.Environ(os.Environ())

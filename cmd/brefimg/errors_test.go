@@ -21,6 +21,7 @@ func basicAuth(user, password string) string {
 // TestBadInput checks that each bad input gets a clear message, exit code 2,
 // and that nothing is written.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := appDir(t)
 	notDir := filepath.Join(t.TempDir(), "file")
@@ -98,6 +99,7 @@ func TestBadInput(t *testing.T) {
 // TestInputNamedWhereSet checks that an input error names the input where
 // the user set it: the flag, the environment variable or brefimg.yaml.
 func TestInputNamedWhereSet(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string

@@ -33,7 +33,12 @@ func seeded(t *testing.T, opts ...testregistry.Option) *testregistry.Registry {
 func brefimg(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	code = run(context.Background(), args, &out, &errb, func(k string) string {
+		if v, ok := env[k]; ok || k != "XDG_CACHE_HOME" {
+			return v
+		}
+		return testCache
+	})
 	return code, out.String(), errb.String()
 }
 
@@ -80,6 +85,7 @@ func neutralApp(t *testing.T) string {
 }
 
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		args     []string

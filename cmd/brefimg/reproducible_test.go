@@ -103,6 +103,7 @@ func buildDigest(t *testing.T, host, app string, extra ...string) string {
 }
 
 func TestReproducible(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	plain := filepath.Join(t.TempDir(), "plain")
 	odd := filepath.Join(t.TempDir(), "odd")
@@ -185,6 +186,7 @@ func TestReproducible(t *testing.T) {
 }
 
 func TestLock(t *testing.T) {
+	t.Parallel()
 	reg := seeded(t)
 	app := neutralApp(t)
 	lockPath := filepath.Join(app, lockfile.Name)

@@ -33,7 +33,7 @@ func stalledBuild(t *testing.T, extra ...string) (*exec.Cmd, *strings.Builder, s
 		"-o", "oci:" + filepath.Join(out, "layout"), "-o", "tar:" + filepath.Join(out, "image.tar"),
 		"--digest-file", filepath.Join(out, "digest"), "--metadata-file", filepath.Join(out, "meta.json")}, extra...)
 	cmd := exec.Command(exe, append(args, appDir(t))...)
-	cmd.Env = append(os.Environ(), "BREFIMG_TEST_RUN_MAIN=1", "TMPDIR="+tmp)
+	cmd.Env = append(os.Environ(), "BREFIMG_TEST_RUN_MAIN=1", "TMPDIR="+tmp, "XDG_CACHE_HOME="+testCache)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -59,6 +59,7 @@ func leftovers(t *testing.T, dirs ...string) []string {
 }
 
 func TestInterruptLeavesNothing(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd, stderr, out, tmp, proxy := stalledBuild(t)
@@ -84,6 +85,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 }
 
 func TestTimeoutLeavesNothing(t *testing.T) {
+	t.Parallel()
 	cmd, stderr, out, tmp, _ := stalledBuild(t, "--timeout", "1s")
 	err := cmd.Wait()
 	ee, ok := err.(*exec.ExitError)
