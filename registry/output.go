@@ -13,10 +13,21 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
+// OutputKind says what an [Output] writes.
+type OutputKind string
+
+// The kinds of output.
+const (
+	// OutputOCI is an OCI image layout directory.
+	OutputOCI OutputKind = "oci"
+	// OutputTar is a `docker load` tarball.
+	OutputTar OutputKind = "tar"
+)
+
 // Output is a local destination given with -o.
 type Output struct {
-	// Kind is "oci" (an OCI image layout directory) or "tar" (a `docker load` tarball).
-	Kind string
+	// Kind is what the output writes.
+	Kind OutputKind
 	// Path is the directory or file.
 	Path string
 }
@@ -24,14 +35,15 @@ type Output struct {
 // ParseOutput parses "oci:DIR" or "tar:FILE".
 func ParseOutput(s string) (Output, error) {
 	kind, p, ok := strings.Cut(s, ":")
-	if !ok || p == "" || (kind != "oci" && kind != "tar") {
+	k := OutputKind(kind)
+	if !ok || p == "" || (k != OutputOCI && k != OutputTar) {
 		return Output{}, fmt.Errorf("-o %q: unknown output, use oci:DIR (an OCI image layout) or tar:FILE (a docker load tarball)", s)
 	}
-	return Output{Kind: kind, Path: p}, nil
+	return Output{Kind: k, Path: p}, nil
 }
 
 // String returns the output as it is written on the command line.
-func (o Output) String() string { return o.Kind + ":" + o.Path }
+func (o Output) String() string { return string(o.Kind) + ":" + o.Path }
 
 // Write writes img to the output. tags name the image in it (the OCI layout's
 // ref.name annotation; the tarball's repositories for docker load). Nothing
@@ -39,9 +51,9 @@ func (o Output) String() string { return o.Kind + ":" + o.Path }
 // next to its final place and renamed into place only when complete.
 func (o Output) Write(img v1.Image, tags []string) error {
 	switch o.Kind {
-	case "oci":
+	case OutputOCI:
 		return writeOCI(o.Path, img, tags)
-	case "tar":
+	case OutputTar:
 		return writeTar(o.Path, img, tags)
 	}
 	return fmt.Errorf("unknown output kind %q", o.Kind)
@@ -161,7 +173,7 @@ func writeOCI(dir string, img v1.Image, tags []string) (err error) {
 // layout, or of a tarball (the first, if it holds several).
 func (o Output) Read() (v1.Image, error) {
 	switch o.Kind {
-	case "oci":
+	case OutputOCI:
 		p, err := layout.FromPath(o.Path)
 		if err != nil {
 			return nil, fmt.Errorf("reading OCI layout %s: %w", o.Path, err)
@@ -181,7 +193,7 @@ func (o Output) Read() (v1.Image, error) {
 			return nil, fmt.Errorf("OCI layout %s holds an index, not an image: Lambda needs a single-platform image", o.Path)
 		}
 		return idx.Image(m.Manifests[0].Digest)
-	case "tar":
+	case OutputTar:
 		img, err := tarball.ImageFromPath(o.Path, nil)
 		if err != nil {
 			return nil, fmt.Errorf("reading tarball %s: %w", o.Path, err)

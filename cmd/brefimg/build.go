@@ -75,7 +75,7 @@ type buildOptions struct {
 	buildArgs    []string
 	target       string
 	skip         []string
-	sources      map[string]string // where each flag's value came from
+	sources      map[string]source // where each flag's value came from
 	fs           *pflag.FlagSet    // the parsed flags, to name the one an error is about
 	getenv       env               // the command's environment
 }
@@ -284,7 +284,7 @@ func (o *buildOptions) plan(ctx context.Context, client *registry.Client) (plan.
 // flagPlan is the flag front end.
 func (o *buildOptions) flagPlan() (plan.Plan, error) {
 	for _, f := range []string{"build-arg", "target"} {
-		if o.sources[f] != "default" {
+		if o.sources[f] != fromDefault {
 			return plan.Plan{}, plan.Inputf(plan.FieldFile, "--%s needs -f Dockerfile", f)
 		}
 	}
@@ -294,7 +294,7 @@ func (o *buildOptions) flagPlan() (plan.Plan, error) {
 // dockerfilePlan is the Dockerfile front end.
 func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Client, dir string, lock *lockfile.File) (plan.Plan, []findings.Finding, error) {
 	for _, f := range imageFlags {
-		if o.sources[f] == "flag" {
+		if o.sources[f] == fromFlag {
 			return plan.Plan{}, nil, plan.Inputf(plan.FieldFile, "--%s cannot be used with -f: the Dockerfile chooses the base image, the extensions and the CMD", f)
 		}
 	}
@@ -379,7 +379,7 @@ func (o *buildOptions) client(repos *ecr.Repositories, opts ...registry.Option) 
 		return nil, err
 	}
 	jobs := o.jobs
-	if o.sources["jobs"] == "default" && anyECR(o.tags) {
+	if o.sources["jobs"] == fromDefault && anyECR(o.tags) {
 		jobs = ecr.DefaultJobs
 	}
 	ropts := append([]registry.Option{registry.WithJobs(jobs), registry.WithInsecure(o.insecure...), registry.WithKeychain(kc)}, opts...)

@@ -60,15 +60,26 @@ func envName(flag string) string {
 // configNotFromFile are flags that make no sense in brefimg.yaml or the environment.
 var configNotFromFile = map[string]bool{"help": true, "dry-run": true}
 
+// source says where a flag's value came from.
+type source string
+
+// The sources of a flag's value, from the strongest.
+const (
+	fromFlag    source = "flag"
+	fromEnv     source = "env"
+	fromFile    source = "file" // brefimg.yaml
+	fromDefault source = "default"
+)
+
 // applyConfig fills every flag not given on the command line from the
 // environment (BREFIMG_<FLAG>), then from APP_DIR/brefimg.yaml, and returns
-// where each flag's value came from: "flag", "env", "file" or "default".
-func applyConfig(fs *pflag.FlagSet, appDir string, getenv env) (map[string]string, error) {
-	source := map[string]string{}
+// where each flag's value came from.
+func applyConfig(fs *pflag.FlagSet, appDir string, getenv env) (map[string]source, error) {
+	sources := map[string]source{}
 	fs.VisitAll(func(f *pflag.Flag) {
-		source[f.Name] = "default"
+		sources[f.Name] = fromDefault
 		if f.Changed {
-			source[f.Name] = "flag"
+			sources[f.Name] = fromFlag
 		}
 	})
 	var errs []error
@@ -84,14 +95,14 @@ func applyConfig(fs *pflag.FlagSet, appDir string, getenv env) (map[string]strin
 			errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
 			return
 		}
-		source[f.Name] = "env"
+		sources[f.Name] = fromEnv
 	})
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	values, file, err := readConfigFile(appDir)
 	if err != nil || values == nil {
-		return source, err
+		return sources, err
 	}
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -108,15 +119,15 @@ func applyConfig(fs *pflag.FlagSet, appDir string, getenv env) (map[string]strin
 		if f == nil {
 			continue // a build flag this command does not take
 		}
-		if source[k] != "default" {
+		if sources[k] != fromDefault {
 			continue // a flag or the environment wins
 		}
 		if err := setFlag(fs, f, values[k]); err != nil {
 			return nil, fmt.Errorf("%s: %s: %v", file, k, err)
 		}
-		source[k] = "file"
+		sources[k] = fromFile
 	}
-	return source, nil
+	return sources, nil
 }
 
 // readConfigFile reads APP_DIR/brefimg.yaml as flag name -> values.
@@ -248,14 +259,14 @@ func (o *buildOptions) inputName(field plan.Field) string {
 	}
 	isBool := f.Value.Type() == "bool"
 	switch o.sources[name] {
-	case "flag":
+	case fromFlag:
 		if isBool {
 			return "--" + name
 		}
 		return "--" + name + " " + v
-	case "env":
+	case fromEnv:
 		return envName(name) + "=" + v
-	case "file":
+	case fromFile:
 		dir := o.flags.AppDir
 		if dir == "" {
 			dir = "."
