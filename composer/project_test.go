@@ -2,28 +2,18 @@ package composer
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/brefimg/brefimg/internal/fixtures"
 )
 
 // writeApp writes files (slash-separated path -> content) under a new
 // temporary directory and returns it.
 func writeApp(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return fixtures.WriteDir(t, files)
 }
 
 const appJSON = `{
