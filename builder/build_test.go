@@ -71,8 +71,8 @@ func TestFindings(t *testing.T) {
 		{
 			name: "extension outside /opt",
 			pl: plan.Plan{Base: "bref/php-80-fpm:1", Platform: amd64,
-				Steps: []plan.Step{{Image: "bref/extra-newrelic-php-80:0.10", Name: "newrelic", Src: "/opt", Dest: "/opt"}}},
-			want: []string{findings.IDOutsideCopy + " bref/extra-newrelic-php-80:0.10"},
+				Steps: []plan.Step{{Image: fixtures.OutsideOptRef, Name: "outside-opt", Src: "/opt", Dest: "/opt"}}},
+			want: []string{findings.IDOutsideCopy + " " + fixtures.OutsideOptRef},
 		},
 	}
 	for _, tc := range tests {

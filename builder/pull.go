@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,7 +15,9 @@ import (
 // pull reads ref for platform: by the digest the lock pins it to, or by
 // its tag (noted in the result's Unpinned, as the build is then not
 // reproducible). Under a strict lock, a reference the lock does not pin
-// is an error. Under a strict lock, a pinned tag that has moved is an error too.
+// is an error, and a pinned tag that has moved (or that cannot be
+// checked) is noted in the result's Stale: the build still uses the
+// pinned digest, and fails only when that digest cannot be read.
 func (r *run) pull(ctx context.Context, stepName, ref string, platform v1.Platform) (v1.Image, plan.Input, error) {
 	what := stepName + " image"
 	if stepName == "base" {
@@ -31,9 +34,6 @@ func (r *run) pull(ctx context.Context, stepName, ref string, platform v1.Platfo
 	case byDigest:
 		in.Pinned = true
 	case pinned:
-		if err := r.checkMoved(ctx, parsed, pin.Digest, platform); err != nil {
-			return nil, in, err
-		}
 		in.Pinned = true
 		ref = parsed.Context().Digest(pin.Digest).String()
 	case r.b.o.locked:
@@ -46,7 +46,10 @@ func (r *run) pull(ctx context.Context, stepName, ref string, platform v1.Platfo
 	if pinned && !byDigest {
 		resolved.Ref = parsed.String()
 		if err != nil {
-			return nil, in, classify(fmt.Errorf("reading %s %s pinned by %s: %w", what, parsed, lockfile.Name, err))
+			return nil, in, classify(fmt.Errorf("reading %s %s pinned by %s to %s: %w", what, parsed, lockfile.Name, pin.Digest, err))
+		}
+		if err := r.checkMoved(ctx, parsed, pin.Digest, platform); err != nil {
+			return nil, in, err
 		}
 	}
 	in.Resolved = resolved
@@ -56,19 +59,27 @@ func (r *run) pull(ctx context.Context, stepName, ref string, platform v1.Platfo
 	return img, in, nil
 }
 
-// checkMoved fails a strictly locked build when the tag of ref no longer
-// points at the digest the lock pins.
+// checkMoved, under a strict lock, reads the tag of ref (pinned by the
+// lock to pinned) and notes in the result's Stale when it now points at
+// another digest or cannot be read. It fails only when ctx is done.
 func (r *run) checkMoved(ctx context.Context, ref name.Reference, pinned string, platform v1.Platform) error {
 	if !r.b.o.locked {
 		return nil
 	}
+	s := plan.Stale{Ref: ref.String(), Platform: platformString(r.pl.Platform), Pinned: pinned}
 	_, now, err := r.b.src.Image(ctx, ref.String(), platform)
-	if err != nil {
-		return classify(fmt.Errorf("checking %s against %s: %w", ref, lockfile.Name, err))
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("checking %s against %s: %w", ref, lockfile.Name, ctx.Err())
+	case err != nil:
+		s.Err = err.Error()
+	case now.Digest.String() != pinned:
+		s.Now = now.Digest.String()
+	default:
+		return nil
 	}
-	if now.Digest.String() != pinned {
-		return plan.Inputf(plan.FieldLocked, "%s pins %s (%s) to %s, but the registry now has %s: run brefimg lock --update to take the new image",
-			lockfile.Name, ref, platformString(r.pl.Platform), pinned, now.Digest)
+	if !slices.Contains(r.res.Stale, s) {
+		r.res.Stale = append(r.res.Stale, s)
 	}
 	return nil
 }

@@ -212,3 +212,25 @@ func Unpinned(refs []string) []findings.Finding {
 		Message: fmt.Sprintf("built from tags, not digests (%s): the same build gives another image when a tag moves; run brefimg lock to pin them in %s",
 			strings.Join(refs, ", "), lockfile.Name)}}
 }
+
+// LockStale warns once about the images of a locked build whose tag moved
+// since brefimg.lock was written, or could not be checked: the build used
+// the pinned digests, which are no longer what the tags give. Each image
+// reads "REF (PLATFORM) PINNED → NOW", or "REF (PLATFORM) PINNED → the tag
+// could not be checked (ERROR)".
+func LockStale(stale []plan.Stale) []findings.Finding {
+	if len(stale) == 0 {
+		return nil
+	}
+	items := make([]string, len(stale))
+	for i, s := range stale {
+		now := s.Now
+		if s.Err != "" {
+			now = "the tag could not be checked (" + s.Err + ")"
+		}
+		items[i] = fmt.Sprintf("%s (%s) %s → %s", s.Ref, s.Platform, s.Pinned, now)
+	}
+	return []findings.Finding{{ID: findings.IDLockStale, Severity: findings.Warning,
+		Message: fmt.Sprintf("%s is stale, the build used its pinned digests: %s; run brefimg lock --update with this build's flags to pin what the tags point at now",
+			lockfile.Name, strings.Join(items, "; "))}}
+}

@@ -143,7 +143,7 @@ func TestMissingExtensions(t *testing.T) {
 			Files: []string{"/opt/bref-extra/redis.so"},
 			Ini:   map[string]string{"/opt/bref/etc/php/conf.d/ext-redis.ini": "extension=/opt/bref-extra/redis.so"}}},
 		{name: "copied by hand without its ini", p: req("redis"), pl: Platform{Line: 1, PHP: "8.0", Files: []string{"/opt/bref-extra/redis.so"}}, want: []want{
-			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"add the extension redis", "bref/extra-redis-php-80:0.10"}}}},
+			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"add the extension redis", "bref/extra-redis-php-80:0.12"}}}},
 		{name: "enabled by the app's ini", p: req("pdo_pgsql"), pl: Platform{Line: 2, PHP: "8.2",
 			Ini: map[string]string{"/var/task/php/conf.d/pg.ini": "extension = \"pdo_pgsql.so\" ; for Postgres\n"}}},
 		{name: "ini in a directory PHP does not scan", p: req("intl"), pl: Platform{Line: 2, PHP: "8.2",
@@ -156,8 +156,10 @@ func TestMissingExtensions(t *testing.T) {
 			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"no arm64 extension images", "build for linux/amd64"}}}},
 		{name: "image not built for the PHP version", p: req("imap"), pl: Platform{Line: 2, PHP: "8.4"}, want: []want{
 			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"use PHP 8.0, 8.1, 8.2 or 8.3"}}}},
-		{name: "older tags only", p: req("gmp"), pl: Platform{Line: 1, PHP: "7.4"}, want: []want{
-			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"gmp@0.9"}}}},
+		{name: "PHP 7.4 from an older tag", p: req("gmp"), pl: Platform{Line: 1, PHP: "7.4"}, want: []want{
+			{findings.IDExtMissing, findings.Error, "composer.json", 5, []string{"bref/extra-gmp-php-74:0.11"}}}},
+		{name: "disabled on the line", p: req("tidy"), pl: Platform{Line: 3, PHP: "8.4"}, want: []want{
+			{findings.IDExtUnavailable, findings.Error, "composer.json", 5, []string{"disabled", "Bref 2 has it"}}}},
 		{name: "zend opcache by its composer name", p: req("zend-opcache"), pl: Platform{Line: 1, PHP: "8.0"}},
 		{name: "pcntl in the console runtime", p: req("pcntl"), pl: Platform{Line: 3, PHP: "8.4", Runtime: extensions.Console}},
 		{name: "ffi on Bref 1", p: req("ffi"), pl: Platform{Line: 1, PHP: "8.1"}, want: []want{

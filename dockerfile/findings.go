@@ -69,11 +69,11 @@ func (d *dispatcher) checkTag(ref string, line int) {
 		if hint := d.lineFromExtensions(); hint != 0 && slices.Contains(lines, hint) {
 			msg += fmt.Sprintf("; the extension images this Dockerfile copies are for Bref %d, so %s:%d", hint, ref, hint)
 		}
-	} else if _, php, _, ok := extensions.RecognizeExtension(repo); ok {
+	} else if ext, php, _, ok := extensions.RecognizeExtension(repo); ok {
 		var choices []string
 		for _, l := range extensions.Lines() {
-			if versions, err := extensions.PHPVersions(l); err == nil && slices.Contains(versions, php) {
-				choices = append(choices, fmt.Sprintf(":%s (Bref %d)", extensions.DefaultTag(l), l))
+			if t := extensions.DefaultTag(l, ext, php); t != "" {
+				choices = append(choices, fmt.Sprintf(":%s (Bref %d)", t, l))
 			}
 		}
 		msg += ": pin the tag of your Bref line"

@@ -13,15 +13,16 @@ import (
 
 // TestOptVariantEqualsFlagBuild checks that the seed's Dockerfile, written
 // with COPY --from=… /opt /opt and a pinned base, gives exactly the image
-// of `brefimg build --bref 1 --php 8.0 --ext redis,gmp --split none` on the
-// same app and epoch (one COPY . /var/task is one layer; flag builds give
-// vendor/ a layer of its own unless --split none).
+// of `brefimg build --bref 1 --php 8.0 --ext redis@0.10,gmp@0.10 --split
+// none` on the same app and epoch (one COPY . /var/task is one layer; flag
+// builds give vendor/ a layer of its own unless --split none). The seed
+// names tag 0.10; without @0.10 the flags take the newest 0.x tag, 0.12.
 func TestOptVariantEqualsFlagBuild(t *testing.T) {
 	_, client := goldenRegistry(t)
 	ctx := context.Background()
 	dir := filepath.Join("..", "testdata", "dockerfiles", "seed-opt")
 	app := prepareContext(t, dir)
-	flagPlan, err := flagplan.Plan(flagplan.Flags{Line: 1, PHP: "8.0", Exts: []string{"redis,gmp"}, AppDir: app, Split: []string{"none"}})
+	flagPlan, err := flagplan.Plan(flagplan.Flags{Line: 1, PHP: "8.0", Exts: []string{"redis@0.10,gmp@0.10"}, AppDir: app, Split: []string{"none"}})
 	if err != nil {
 		t.Fatal(err)
 	}

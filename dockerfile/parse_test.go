@@ -285,7 +285,7 @@ func TestParseFindings(t *testing.T) {
 		{name: "tagged images", df: "FROM bref/php-84:3\nCOPY --from=bref/extra-gmp-php-84:3 /opt /opt\n", want: ""},
 		{name: "untagged base, both lines possible", df: "FROM bref/php-84\n", want: "bref-untagged:1", msg: "bref/php-84:2 (Bref 2) or bref/php-84:3 (Bref 3)"},
 		{name: "untagged arm64 fpm base: only Bref 2", df: "FROM bref/arm-php-82-fpm\n", want: "bref-untagged:1", msg: "pin the major tag, bref/arm-php-82-fpm:2 (Bref 2)"},
-		{name: "untagged extension image", df: "FROM bref/php-80-fpm:1\nCOPY --from=bref/extra-redis-php-80 /opt /opt\n", want: "bref-untagged:2", msg: ":0.10 (Bref 1) or :1 (Bref 2)"},
+		{name: "untagged extension image", df: "FROM bref/php-80-fpm:1\nCOPY --from=bref/extra-redis-php-80 /opt /opt\n", want: "bref-untagged:2", msg: ":0.12 (Bref 1) or :1 (Bref 2)"},
 		{name: "a digest pins", df: "FROM bref/php-84@sha256:" + strings.Repeat("a", 64) + "\n", want: ""},
 		{name: "other registries are not checked", df: "FROM public.ecr.aws/bref/php-84\n", want: ""},
 		{name: "ignored instructions, in the final stage only", df: "FROM bref/php-84:3 AS a\nUSER x\nFROM bref/php-84:3\nEXPOSE 80\n", want: "lambda-ignores:4"},

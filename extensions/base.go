@@ -97,11 +97,13 @@ func ExtName(s string) string {
 // simply named after the image, the extensions they load. [extra-php-extensions
 // layers/*/Dockerfile]
 var imageExts = map[string][]string{
-	"datadog":         {"ddappsec", "ddtrace"},
+	"datadog": {"datadog-profiling", "ddtrace"}, // 98-ddtrace.ini; ddappsec is not loaded
+
 	"elastic-apm":     {"elastic_apm"},
 	"mongodb2":        {"mongodb"},
 	"odbc-snowflake":  {"odbc"},
 	"redis-igbinary":  {"igbinary", "redis"},
+	"relay":           {"igbinary", "msgpack", "relay"},
 	"sqlsrv":          {"pdo_sqlsrv", "sqlsrv"},
 	"symfony-runtime": nil, // Symfony's runtime bootstrap, no PHP extension
 }
@@ -111,10 +113,10 @@ var imageExts = map[string][]string{
 // to the plain one (redis -> redis, not redis-igbinary; mongodb -> mongodb).
 // odbc is left out: its only image is the Snowflake ODBC driver.
 var extImage = map[string]string{
-	"ddappsec":    "datadog",
-	"ddtrace":     "datadog",
-	"elastic_apm": "elastic-apm",
-	"pdo_sqlsrv":  "sqlsrv",
+	"datadog-profiling": "datadog",
+	"ddtrace":           "datadog",
+	"elastic_apm":       "elastic-apm",
+	"pdo_sqlsrv":        "sqlsrv",
 }
 
 // ImageExtensions returns the PHP extensions an extension image loads,
@@ -200,8 +202,8 @@ type Provision struct {
 // Provide says how the base image of (line, php, rt), or a catalog
 // extension image, provides the PHP extension ext ("ext-gmp" or "gmp"). The
 // base image comes first: on Bref 3, redis is Disabled in the base rather
-// than an image. An image counts only when it is published for the PHP
-// version under the line's default tag. It returns an error for a line, PHP
+// than an image. An image counts only when one of the line's tags publishes
+// it for the PHP version. It returns an error for a line, PHP
 // version or runtime that does not exist.
 func Provide(line int, php string, rt Runtime, ext string) (Provision, error) {
 	if err := CheckLine(line); err != nil {
@@ -229,7 +231,7 @@ func Provide(line int, php string, rt Runtime, ext string) (Provision, error) {
 		return p, nil
 	}
 	p.Image = ImageFor(n)
-	if p.Image != "" && slices.Contains(extPHP[line][p.Image], v) {
+	if p.Image != "" && cat.defaultTag(line, p.Image, v) != "" {
 		p.Availability = Image
 	}
 	return p, nil

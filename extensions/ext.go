@@ -4,65 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
-
-// names0x are the extensions of the 0.x branch of brefphp/extra-php-extensions
-// (Bref 1).
-var names0x = []string{
-	"amqp", "blackfire", "calendar", "cassandra", "decimal", "ds", "elastic-apm",
-	"gd", "gmp", "gnupg", "grpc", "igbinary", "imagick", "imap", "ldap",
-	"mailparse", "maxminddb", "memcache", "memcached", "mongodb", "msgpack",
-	"newrelic", "oci8", "odbc-snowflake", "openswoole", "pcov", "pgsql",
-	"rdkafka", "redis", "redis-igbinary", "relay", "scoutapm", "scrypt", "spx",
-	"sqlsrv", "ssh2", "symfony-runtime", "tideways", "tidy", "uuid", "xdebug",
-	"xlswriter", "yaml",
-}
-
-// added1x are the extensions the 1.x branch (Bref 2) adds to names0x.
-var added1x = []string{
-	"bsdiff", "datadog", "excimer", "h3", "mongodb2", "opentelemetry",
-	"protobuf", "snmp", "swoole", "xmlrpc",
-}
-
-// extPHP maps line -> extension name -> the PHP versions its image is
-// published for under the line's default tag, oldest first. Built by
-// buildCatalog from the lists above; layers/*/config.json of each branch of
-// brefphp/extra-php-extensions is the source of truth.
-var extPHP = buildCatalog()
-
-func buildCatalog() map[int]map[string][]string {
-	cat := map[int]map[string][]string{1: {}, 2: {}, 3: {}}
-
-	// 0.x (Bref 1): tag 0.10 is built for PHP 8.0-8.2; PHP 7.3 and 7.4 only
-	// had older 0.x tags (see lineInfo.olderTagsOnly).
-	for _, n := range names0x {
-		cat[1][n] = []string{"8.0", "8.1", "8.2"}
-	}
-
-	// 1.x (Bref 2): PHP 8.0-8.4, except imap 8.0-8.3 (imap left PHP's core
-	// in 8.4).
-	names1x := slices.Concat(names0x, added1x)
-	for _, n := range names1x {
-		cat[2][n] = []string{"8.0", "8.1", "8.2", "8.3", "8.4"}
-	}
-	cat[2]["imap"] = []string{"8.0", "8.1", "8.2", "8.3"}
-
-	// master (Bref 3, tag 3): the 1.x names except redis, which the v3 base
-	// image ships; PHP 8.2-8.4 (no 8.5 build) except gd, imagick and
-	// memcached, built for 8.5 too.
-	for _, n := range names1x {
-		if n == "redis" {
-			continue
-		}
-		cat[3][n] = []string{"8.2", "8.3", "8.4"}
-	}
-	for _, n := range []string{"gd", "imagick", "memcached"} {
-		cat[3][n] = []string{"8.2", "8.3", "8.4", "8.5"}
-	}
-	return cat
-}
 
 // Spec is an extension asked for on the command line: "redis" or "redis@0.12".
 type Spec struct {
@@ -175,43 +118,32 @@ func validTag(s string) bool {
 	return true
 }
 
-// DefaultTag is the extension image tag to pin for a line: 1 -> "0.10",
-// 2 -> "1", 3 -> "3". It returns "" for a line that does not exist.
-func DefaultTag(line int) string {
-	return lineInfos[line].extTag
+// DefaultTag is the extension image tag a line uses for name on PHP
+// version php: the newest of the line's tags (catalog.tsv) that publishes
+// that image, e.g. (1, "redis", "8.0") -> "0.12", (1, "redis", "7.4") ->
+// "0.11". It returns "" when no tag of the line publishes it.
+func DefaultTag(line int, name, php string) string {
+	v, err := NormalizePHP(php)
+	if err != nil {
+		return ""
+	}
+	return cat.defaultTag(line, name, v)
 }
 
 // LineOfTag returns the Bref line an extension image tag belongs to
 // ("0.10" -> 1, "1.8.6" -> 2, "3" -> 3), or 0 for a tag of no line.
 func LineOfTag(tag string) int {
-	major, _, _ := strings.Cut(tag, ".")
-	for _, line := range Lines() {
-		if dm, _, _ := strings.Cut(DefaultTag(line), "."); dm == major {
-			return line
-		}
-	}
-	return 0
-}
-
-// OlderTagsOnly reports whether a line's extension images for PHP version
-// php exist only under tags older than DefaultTag, so that an extension must
-// name its tag explicitly (Bref 1 with PHP 7.3 or 7.4: --ext redis@0.9).
-// php may be in any form NormalizePHP accepts.
-func OlderTagsOnly(line int, php string) bool {
-	v, err := NormalizePHP(php)
-	if err != nil {
-		return false
-	}
-	return slices.Contains(lineInfos[line].olderTagsOnly, v)
+	return lineOfMajor(tag)
 }
 
 // ImageRef returns the extension image reference for s on a Bref line, PHP
-// version and arch, e.g. "bref/extra-redis-php-80:0.10". php may be in any form
-// NormalizePHP accepts; arch is "amd64" or "arm64", and since Bref publishes
-// extension images for x86_64 only, arm64 is always an error.
+// version and arch, e.g. "bref/extra-redis-php-80:0.12". php may be in any
+// form NormalizePHP accepts; arch is "amd64" or "arm64", and since Bref
+// publishes extension images for x86_64 only, arm64 is always an error.
 //
-// An explicit s.Tag replaces the line's default tag; it is not checked against
-// the registry.
+// Without s.Tag the tag is DefaultTag's. An explicit s.Tag that the catalog
+// knows (a floating tag such as "0.10", or a release such as "0.12.4") must
+// publish the image; a tag it does not know is left to the registry.
 func ImageRef(s Spec, line int, php string, arch string) (string, error) {
 	if err := CheckLine(line); err != nil {
 		return "", err
@@ -235,29 +167,56 @@ func ImageRef(s Spec, line int, php string, arch string) (string, error) {
 	if arch == "arm64" {
 		return "", fmt.Errorf("extension %s: Bref publishes no arm64 extension images (extra-php-extensions#622): build for linux/amd64, or drop %s", s.Name, s.Name)
 	}
-	if versions := extPHP[line][s.Name]; !slices.Contains(versions, v) {
-		switch {
-		case OlderTagsOnly(line, v) && s.Tag != "":
-			// An explicit older tag: the user knows which one exists.
-		case OlderTagsOnly(line, v):
-			return "", fmt.Errorf("extension %s: Bref %d extension images for PHP %s exist only under tags older than %s (%s is built for PHP %s): name one, e.g. %s@0.9, or use PHP %s",
-				s.Name, line, v, DefaultTag(line), DefaultTag(line), joinWords(versions, "and"), s.Name, joinWords(versions, "or"))
-		default:
-			return "", fmt.Errorf("extension %q is not published for PHP %s on Bref %d: it exists for PHP %s (use PHP %s)",
-				s.Name, v, line, joinWords(versions, "and"), joinWords(versions, "or"))
-		}
-	}
-	tag := s.Tag
-	if tag == "" {
-		tag = DefaultTag(line)
+	tag, err := imageTag(s, line, v)
+	if err != nil {
+		return "", err
 	}
 	return "bref/extra-" + s.Name + "-php-" + compactPHP(v) + ":" + tag, nil
+}
+
+// imageTag checks s.Tag against the catalog, or chooses the default tag.
+// line, v and s.Name must already be checked.
+func imageTag(s Spec, line int, v string) (string, error) {
+	if s.Tag == "" {
+		if t := cat.defaultTag(line, s.Name, v); t != "" {
+			return t, nil
+		}
+		versions := cat.versions(line, s.Name)
+		return "", fmt.Errorf("extension %s has no image for PHP %s on Bref %d: it exists for PHP %s (use PHP %s)",
+			s.Name, v, line, joinWords(versions, "and"), joinWords(versions, "or"))
+	}
+	r := cat.release(s.Tag)
+	switch {
+	case r == nil:
+		return s.Tag, nil // a tag brefimg does not know: the registry decides
+	case r.line != line:
+		return "", fmt.Errorf("extension %s: tag %s is for Bref %d, not Bref %d: drop the tag, or use one of Bref %d (%s)",
+			s.Name, s.Tag, r.line, line, line, joinWords(lineTags(line), "or"))
+	case !slices.Contains(r.php[s.Name], v):
+		msg := fmt.Sprintf("extension %s: tag %s (release %s) has no image for PHP %s", s.Name, s.Tag, r.version, v)
+		if t := cat.defaultTag(line, s.Name, v); t != "" {
+			msg += fmt.Sprintf(": tag %s has it", t)
+		} else if have := r.php[s.Name]; len(have) > 0 {
+			msg += fmt.Sprintf(": it has PHP %s", joinWords(have, "and"))
+		}
+		return "", errors.New(msg)
+	}
+	return s.Tag, nil
+}
+
+// lineTags lists the floating extension tags of a line, newest first.
+func lineTags(line int) []string {
+	var tags []string
+	for _, r := range cat.lineReleases(line) {
+		tags = append(tags, r.tag)
+	}
+	return tags
 }
 
 // checkName checks that line publishes an extension image called name, and
 // explains otherwise. line must already be checked.
 func checkName(name string, line int) error {
-	if _, ok := extPHP[line][name]; ok {
+	if len(cat.versions(line, name)) > 0 {
 		return nil
 	}
 	if line == 3 && name == "redis" {
@@ -268,13 +227,16 @@ func checkName(name string, line int) error {
 	}
 	var others []string
 	for _, l := range Lines() {
-		if _, ok := extPHP[l][name]; ok {
-			others = append(others, strconv.Itoa(l))
+		if versions := cat.versions(l, name); len(versions) > 0 {
+			others = append(others, fmt.Sprintf("Bref %d has it for PHP %s", l, joinWords(versions, "and")))
 		}
 	}
 	if len(others) > 0 {
-		return fmt.Errorf("extension %q is not published for Bref %d: it exists for Bref %s (use Bref %s)",
-			name, line, joinWords(others, "and"), joinWords(others, "or"))
+		why := ""
+		if cat.listed(line, name) {
+			why = " (it is disabled there)"
+		}
+		return fmt.Errorf("extension %q has no image on Bref %d%s: %s", name, line, why, strings.Join(others, "; "))
 	}
 	if sug := suggestName(name, line); sug != "" {
 		return fmt.Errorf("unknown extension %q: did you mean %q? (brefimg extensions lists them)", name, sug)
@@ -298,19 +260,22 @@ func suggestName(name string, line int) string {
 	return ""
 }
 
-// Names lists the extension names published for a line, sorted. It returns
-// nil for a line that does not exist.
+// Names lists the extension names that have an image on a line (under
+// any of its tags), sorted. It returns nil for a line that does not exist.
 func Names(line int) []string {
-	m, ok := extPHP[line]
-	if !ok {
+	if CheckLine(line) != nil {
 		return nil
 	}
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
+	var names []string
+	for _, r := range cat.lineReleases(line) {
+		for n, versions := range r.php {
+			if len(versions) > 0 {
+				names = append(names, n)
+			}
+		}
 	}
 	slices.Sort(names)
-	return names
+	return slices.Compact(names)
 }
 
 // allNames lists the extension names of every line, sorted, once each.
@@ -328,10 +293,9 @@ func allNames() []string {
 type Entry struct {
 	// Name is the extension name, e.g. "redis".
 	Name string
-	// PHP maps each line that publishes the extension to the PHP versions its
-	// image exists for under the line's default tag, oldest first. Lines that
-	// do not publish it are absent. See OlderTagsOnly for versions reachable
-	// only with an explicit older tag.
+	// PHP maps each line that publishes the extension to the PHP versions an
+	// image exists for under one of its tags (DefaultTag names which),
+	// oldest first. Lines that do not publish it are absent.
 	PHP map[int][]string
 }
 
@@ -343,8 +307,8 @@ func Catalog() []Entry {
 	for _, n := range names {
 		e := Entry{Name: n, PHP: map[int][]string{}}
 		for _, l := range Lines() {
-			if v, ok := extPHP[l][n]; ok {
-				e.PHP[l] = slices.Clone(v)
+			if v := cat.versions(l, n); len(v) > 0 {
+				e.PHP[l] = v
 			}
 		}
 		entries = append(entries, e)

@@ -338,42 +338,26 @@ func TestParseSpecs(t *testing.T) {
 
 func TestDefaultTag(t *testing.T) {
 	tests := []struct {
-		name string
-		line int
-		want string
+		name     string
+		line     int
+		ext, php string
+		want     string
 	}{
-		{name: "v1", line: 1, want: "0.10"},
-		{name: "v2", line: 2, want: "1"},
-		{name: "v3", line: 3, want: "3"},
-		{name: "unknown", line: 9, want: ""},
+		{name: "v1 8.0: the newest 0.x tag", line: 1, ext: "redis", php: "8.0", want: "0.12"},
+		{name: "v1 7.4: 0.12 dropped it", line: 1, ext: "redis", php: "74", want: "0.11"},
+		{name: "v1 cassandra 7.4 in 0.12", line: 1, ext: "cassandra", php: "7.4", want: "0.12"},
+		{name: "v1 imap 8.0: no tag has it", line: 1, ext: "imap", php: "8.0", want: ""},
+		{name: "v2", line: 2, ext: "gmp", php: "8.4", want: "1"},
+		{name: "v2 memcached 8.4: never published", line: 2, ext: "memcached", php: "8.4", want: ""},
+		{name: "v3", line: 3, ext: "pcov", php: "8.5", want: "3"},
+		{name: "v3 disabled", line: 3, ext: "tidy", php: "8.4", want: ""},
+		{name: "bad PHP", line: 1, ext: "redis", php: "x", want: ""},
+		{name: "unknown line", line: 9, ext: "redis", php: "8.0", want: ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := DefaultTag(tc.line); got != tc.want {
-				t.Errorf("DefaultTag(%d) = %q, want %q", tc.line, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestOlderTagsOnly(t *testing.T) {
-	tests := []struct {
-		name string
-		line int
-		php  string
-		want bool
-	}{
-		{name: "v1 7.3", line: 1, php: "7.3", want: true},
-		{name: "v1 74", line: 1, php: "74", want: true},
-		{name: "v1 8.0", line: 1, php: "8.0", want: false},
-		{name: "v2 8.0", line: 2, php: "8.0", want: false},
-		{name: "bad php", line: 1, php: "x", want: false},
-		{name: "unknown line", line: 7, php: "7.3", want: false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := OlderTagsOnly(tc.line, tc.php); got != tc.want {
-				t.Errorf("OlderTagsOnly(%d, %q) = %v, want %v", tc.line, tc.php, got, tc.want)
+			if got := DefaultTag(tc.line, tc.ext, tc.php); got != tc.want {
+				t.Errorf("DefaultTag(%d, %s, %s) = %q, want %q", tc.line, tc.ext, tc.php, got, tc.want)
 			}
 		})
 	}
@@ -389,27 +373,41 @@ func TestImageRef(t *testing.T) {
 		want    string
 		wantErr []string
 	}{
-		// Bref 1 (0.x branch, default tag 0.10).
-		{name: "v1 redis", spec: Spec{Name: "redis"}, line: 1, php: "8.0", arch: "amd64", want: "bref/extra-redis-php-80:0.10"},
-		{name: "v1 gmp 8.2", spec: Spec{Name: "gmp"}, line: 1, php: "82", arch: "amd64", want: "bref/extra-gmp-php-82:0.10"},
-		{name: "v1 tag override", spec: Spec{Name: "redis", Tag: "0.12"}, line: 1, php: "8.1", arch: "amd64", want: "bref/extra-redis-php-81:0.12"},
-		{name: "v1 7.4 explicit older tag", spec: Spec{Name: "redis", Tag: "0.9"}, line: 1, php: "7.4", arch: "amd64", want: "bref/extra-redis-php-74:0.9"},
-		{name: "v1 7.3 default tag", spec: Spec{Name: "redis"}, line: 1, php: "7.3", arch: "amd64",
-			wantErr: []string{"PHP 7.3", "older than 0.10", "8.0, 8.1 and 8.2", "redis@0.9"}},
+		// Bref 1 (0.x branch: tags 0.10, 0.11 and 0.12; the newest that has the image).
+		{name: "v1 redis", spec: Spec{Name: "redis"}, line: 1, php: "8.0", arch: "amd64", want: "bref/extra-redis-php-80:0.12"},
+		{name: "v1 gmp 8.2", spec: Spec{Name: "gmp"}, line: 1, php: "82", arch: "amd64", want: "bref/extra-gmp-php-82:0.12"},
+		{name: "v1 the seed's tag", spec: Spec{Name: "redis", Tag: "0.10"}, line: 1, php: "8.0", arch: "amd64", want: "bref/extra-redis-php-80:0.10"},
+		{name: "v1 7.4", spec: Spec{Name: "redis"}, line: 1, php: "7.4", arch: "amd64", want: "bref/extra-redis-php-74:0.11"},
+		{name: "v1 release tag", spec: Spec{Name: "redis", Tag: "0.12.4"}, line: 1, php: "8.1", arch: "amd64", want: "bref/extra-redis-php-81:0.12.4"},
+		{name: "v1 alias", spec: Spec{Name: "redis", Tag: "0"}, line: 1, php: "8.2", arch: "amd64", want: "bref/extra-redis-php-82:0"},
+		{name: "v1 unknown older tag", spec: Spec{Name: "redis", Tag: "0.9"}, line: 1, php: "7.4", arch: "amd64", want: "bref/extra-redis-php-74:0.9"},
+		{name: "v1 tag without the PHP", spec: Spec{Name: "redis", Tag: "0.10"}, line: 1, php: "8.1", arch: "amd64",
+			wantErr: []string{"extension redis: tag 0.10 (release 0.10.10) has no image for PHP 8.1: tag 0.12 has it"}},
+		{name: "v1 no tag has it", spec: Spec{Name: "imap"}, line: 1, php: "8.0", arch: "amd64",
+			wantErr: []string{"extension imap has no image for PHP 8.0 on Bref 1: it exists for PHP 7.3, 7.4, 8.1 and 8.2"}},
+		{name: "v1 tag of another line", spec: Spec{Name: "redis", Tag: "1"}, line: 1, php: "8.0", arch: "amd64",
+			wantErr: []string{"tag 1 is for Bref 2, not Bref 1", "0.12, 0.11 or 0.10"}},
 
 		// Bref 2 (1.x branch, tag 1).
 		{name: "v2 redis", spec: Spec{Name: "redis"}, line: 2, php: "8.4", arch: "amd64", want: "bref/extra-redis-php-84:1"},
 		{name: "v2 added name", spec: Spec{Name: "bsdiff"}, line: 2, php: "8.0", arch: "amd64", want: "bref/extra-bsdiff-php-80:1"},
 		{name: "v2 imap 8.3", spec: Spec{Name: "imap"}, line: 2, php: "8.3", arch: "amd64", want: "bref/extra-imap-php-83:1"},
-		{name: "v2 tag override", spec: Spec{Name: "gmp", Tag: "1.2.3"}, line: 2, php: "8.2", arch: "amd64", want: "bref/extra-gmp-php-82:1.2.3"},
+		{name: "v2 unknown tag", spec: Spec{Name: "gmp", Tag: "1.2.3"}, line: 2, php: "8.2", arch: "amd64", want: "bref/extra-gmp-php-82:1.2.3"},
+		{name: "v2 memcached 8.4 never published", spec: Spec{Name: "memcached"}, line: 2, php: "8.4", arch: "amd64",
+			wantErr: []string{"extension memcached has no image for PHP 8.4 on Bref 2", "8.0, 8.1, 8.2 and 8.3"}},
+		{name: "v2 protobuf not in any tag", spec: Spec{Name: "protobuf"}, line: 2, php: "8.3", arch: "amd64",
+			wantErr: []string{`extension "protobuf" has no image on Bref 2`, "Bref 3 has it for PHP 8.2, 8.3 and 8.4"}},
+		{name: "v2 cassandra disabled", spec: Spec{Name: "cassandra"}, line: 2, php: "8.0", arch: "amd64",
+			wantErr: []string{`extension "cassandra" has no image on Bref 2 (it is disabled there)`, "Bref 1 has it for PHP 7.3 and 7.4"}},
 
 		// Bref 3 (master branch, tag 3).
 		{name: "v3 gmp", spec: Spec{Name: "gmp"}, line: 3, php: "8.4", arch: "amd64", want: "bref/extra-gmp-php-84:3"},
-		{name: "v3 gd 8.5", spec: Spec{Name: "gd"}, line: 3, php: "8.5", arch: "amd64", want: "bref/extra-gd-php-85:3"},
+		{name: "v3 pcov 8.5", spec: Spec{Name: "pcov"}, line: 3, php: "8.5", arch: "amd64", want: "bref/extra-pcov-php-85:3"},
 		{name: "v3 imagick 8.5", spec: Spec{Name: "imagick"}, line: 3, php: "85", arch: "amd64", want: "bref/extra-imagick-php-85:3"},
-		{name: "v3 memcached 8.5", spec: Spec{Name: "memcached"}, line: 3, php: "8.5", arch: "amd64", want: "bref/extra-memcached-php-85:3"},
 		{name: "v3 redis-igbinary", spec: Spec{Name: "redis-igbinary"}, line: 3, php: "8.2", arch: "amd64", want: "bref/extra-redis-igbinary-php-82:3"},
-		{name: "v3 tag override", spec: Spec{Name: "xdebug", Tag: "3.1"}, line: 3, php: "8.3", arch: "amd64", want: "bref/extra-xdebug-php-83:3.1"},
+		{name: "v3 release tag", spec: Spec{Name: "xdebug", Tag: "3.0.9"}, line: 3, php: "8.3", arch: "amd64", want: "bref/extra-xdebug-php-83:3.0.9"},
+		{name: "v3 tidy disabled", spec: Spec{Name: "tidy"}, line: 3, php: "8.4", arch: "amd64",
+			wantErr: []string{`extension "tidy" has no image on Bref 3 (it is disabled there)`, "Bref 2 has it for PHP 8.0, 8.1, 8.2, 8.3 and 8.4"}},
 
 		// Unknown names, with a suggestion from the line's names.
 		{name: "unknown with suggestion", spec: Spec{Name: "redsi"}, line: 2, php: "8.2", arch: "amd64",
@@ -423,7 +421,7 @@ func TestImageRef(t *testing.T) {
 
 		// A name of another line.
 		{name: "v2 name on v1", spec: Spec{Name: "bsdiff"}, line: 1, php: "8.0", arch: "amd64",
-			wantErr: []string{`extension "bsdiff" is not published for Bref 1`, "it exists for Bref 2 and 3", "Bref 2 or 3"}},
+			wantErr: []string{`extension "bsdiff" has no image on Bref 1: Bref 2 has it for PHP 8.0, 8.1, 8.2, 8.3 and 8.4; Bref 3 has it for PHP 8.2, 8.3, 8.4 and 8.5`}},
 
 		// redis on Bref 3: shipped by the base image.
 		{name: "v3 redis", spec: Spec{Name: "redis"}, line: 3, php: "8.3", arch: "amd64",
@@ -431,11 +429,11 @@ func TestImageRef(t *testing.T) {
 
 		// PHP versions.
 		{name: "ext not for PHP", spec: Spec{Name: "imap"}, line: 2, php: "8.4", arch: "amd64",
-			wantErr: []string{`extension "imap" is not published for PHP 8.4 on Bref 2`, "it exists for PHP 8.0, 8.1, 8.2 and 8.3"}},
+			wantErr: []string{"extension imap has no image for PHP 8.4 on Bref 2: it exists for PHP 8.0, 8.1, 8.2 and 8.3"}},
 		{name: "v3 no 8.5 build", spec: Spec{Name: "gmp"}, line: 3, php: "8.5", arch: "amd64",
-			wantErr: []string{`extension "gmp" is not published for PHP 8.5 on Bref 3`, "PHP 8.2, 8.3 and 8.4"}},
+			wantErr: []string{"extension gmp has no image for PHP 8.5 on Bref 3", "PHP 8.2, 8.3 and 8.4"}},
 		{name: "v3 no 8.5 build even with tag", spec: Spec{Name: "gmp", Tag: "3"}, line: 3, php: "8.5", arch: "amd64",
-			wantErr: []string{`extension "gmp" is not published for PHP 8.5 on Bref 3`}},
+			wantErr: []string{"extension gmp: tag 3 (release 3.0.9) has no image for PHP 8.5: it has PHP 8.2, 8.3 and 8.4"}},
 		{name: "PHP not on line", spec: Spec{Name: "gmp"}, line: 1, php: "8.4", arch: "amd64",
 			wantErr: []string{"PHP 8.4 does not exist on Bref 1", "7.3, 7.4, 8.0, 8.1 or 8.2"}},
 		{name: "bad PHP", spec: Spec{Name: "gmp"}, line: 2, php: "latest", arch: "amd64",
@@ -477,7 +475,7 @@ func TestImageRefEveryName(t *testing.T) {
 					t.Errorf("ImageRef(%s, %d, %s): %v", e.Name, line, v, err)
 					continue
 				}
-				want := "bref/extra-" + e.Name + "-php-" + strings.ReplaceAll(v, ".", "") + ":" + DefaultTag(line)
+				want := "bref/extra-" + e.Name + "-php-" + strings.ReplaceAll(v, ".", "") + ":" + DefaultTag(line, e.Name, v)
 				if ref != want {
 					t.Errorf("ImageRef(%s, %d, %s) = %q, want %q", e.Name, line, v, ref, want)
 				}
@@ -496,8 +494,8 @@ func TestNames(t *testing.T) {
 		isEmpty bool
 	}{
 		{name: "v1", line: 1, count: 43, has: []string{"amqp", "redis", "symfony-runtime", "yaml"}, hasNot: []string{"bsdiff", "swoole"}},
-		{name: "v2", line: 2, count: 53, has: []string{"redis", "bsdiff", "xmlrpc", "openswoole"}},
-		{name: "v3", line: 3, count: 52, has: []string{"gd", "redis-igbinary", "h3"}, hasNot: []string{"redis"}},
+		{name: "v2", line: 2, count: 51, has: []string{"redis", "bsdiff", "xmlrpc", "openswoole"}, hasNot: []string{"protobuf", "cassandra"}},
+		{name: "v3", line: 3, count: 42, has: []string{"gd", "redis-igbinary", "h3", "protobuf"}, hasNot: []string{"redis", "tidy", "imap", "swoole"}},
 		{name: "unknown line", line: 4, isEmpty: true},
 	}
 	for _, tc := range tests {
@@ -547,16 +545,15 @@ func TestCatalog(t *testing.T) {
 		want map[int][]string
 	}{
 		{name: "redis not on v3", ext: "redis", want: map[int][]string{
-			1: {"8.0", "8.1", "8.2"},
+			1: {"7.3", "7.4", "8.0", "8.1", "8.2"},
 			2: {"8.0", "8.1", "8.2", "8.3", "8.4"},
 		}},
-		{name: "imap to 8.3 on v2", ext: "imap", want: map[int][]string{
-			1: {"8.0", "8.1", "8.2"},
+		{name: "imap: no 8.0 on v1, to 8.3 on v2, disabled on v3", ext: "imap", want: map[int][]string{
+			1: {"7.3", "7.4", "8.1", "8.2"},
 			2: {"8.0", "8.1", "8.2", "8.3"},
-			3: {"8.2", "8.3", "8.4"},
 		}},
 		{name: "gd to 8.5 on v3", ext: "gd", want: map[int][]string{
-			1: {"8.0", "8.1", "8.2"},
+			1: {"7.3", "7.4", "8.0", "8.1", "8.2"},
 			2: {"8.0", "8.1", "8.2", "8.3", "8.4"},
 			3: {"8.2", "8.3", "8.4", "8.5"},
 		}},

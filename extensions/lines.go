@@ -65,16 +65,14 @@ type lineInfo struct {
 	php []string
 	// tag is the major tag to pin base images with.
 	tag string
-	// extTag is the extension image tag to pin by default.
-	extTag string
+	// extMajor is the major version of the line's extension image tags
+	// (brefphp/extra-php-extensions branch 0.x, 1.x or master).
+	extMajor string
 	// arm64 is whether arm64 base images exist (as bref/arm-…).
 	arm64 bool
 	// perRuntime is whether each runtime has its own repository (-fpm,
 	// -console); otherwise the runtime is chosen by BREF_RUNTIME.
 	perRuntime bool
-	// olderTagsOnly lists PHP versions whose extension images exist only under
-	// tags older than extTag.
-	olderTagsOnly []string
 }
 
 // lineInfos is the table of Bref lines. [brefphp/bref 1.x runtime/Makefile;
@@ -82,24 +80,23 @@ type lineInfo struct {
 // Makefile on 0.x, 1.x and master]
 var lineInfos = map[int]lineInfo{
 	1: {
-		php:           []string{"7.3", "7.4", "8.0", "8.1", "8.2"},
-		tag:           "1",
-		extTag:        "0.10",
-		arm64:         false,
-		perRuntime:    true,
-		olderTagsOnly: []string{"7.3", "7.4"},
+		php:        []string{"7.3", "7.4", "8.0", "8.1", "8.2"},
+		tag:        "1",
+		extMajor:   "0",
+		arm64:      false,
+		perRuntime: true,
 	},
 	2: {
 		php:        []string{"8.0", "8.1", "8.2", "8.3", "8.4"},
 		tag:        "2",
-		extTag:     "1",
+		extMajor:   "1",
 		arm64:      true,
 		perRuntime: true,
 	},
 	3: {
 		php:        []string{"8.2", "8.3", "8.4", "8.5"},
 		tag:        "3",
-		extTag:     "3",
+		extMajor:   "3",
 		arm64:      true,
 		perRuntime: false,
 	},

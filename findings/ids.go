@@ -32,6 +32,7 @@ const (
 	IDOutsideCopy      = "ext-outside-opt"
 	IDSkipped          = "special-file-skipped"
 	IDUnpinned         = "unpinned-refs"
+	IDLockStale        = "lock-stale"
 	IDUntagged         = "bref-untagged"
 	IDIgnored          = "lambda-ignores"
 	IDMediaType        = "lambda-media-type"
@@ -86,6 +87,7 @@ var Registry = []Check{
 	{IDOutsideCopy, "warning", "an extension image holds files outside the copied /opt; they were left out"},
 	{IDSkipped, "warning", "a special file of the app (socket, device, pipe) was left out"},
 	{IDUnpinned, "warning", "an image was read by tag, not pinned by brefimg.lock"},
+	{IDLockStale, "warning", "a locked build found a tag brefimg.lock pins moved since the lock was written, or could not check it; it used the pinned digest"},
 	{IDUntagged, "warning", "a bref/ image is named without a tag, so it pulls whatever :latest is"},
 	{IDIgnored, "warning", "a Dockerfile instruction Lambda ignores (USER, EXPOSE, VOLUME, HEALTHCHECK, STOPSIGNAL, SHELL)"},
 	{IDMediaType, "error", "the manifest is not one single-platform image manifest"},

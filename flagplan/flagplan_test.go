@@ -22,7 +22,7 @@ func TestPlan(t *testing.T) {
 		field   plan.Field
 	}{
 		{name: "seed", flags: Flags{Line: 1, PHP: "8.0", Exts: []string{"redis,gmp"}, AppDir: app},
-			base: "bref/php-80-fpm:1", images: []string{"bref/extra-redis-php-80:0.10", "bref/extra-gmp-php-80:0.10"}, cmd: "public/index.php"},
+			base: "bref/php-80-fpm:1", images: []string{"bref/extra-redis-php-80:0.12", "bref/extra-gmp-php-80:0.12"}, cmd: "public/index.php"},
 		{name: "defaults", flags: Flags{AppDir: app}, base: "bref/php-85:3", cmd: "public/index.php", env: []string{"BREF_RUNTIME=fpm"}},
 		{name: "function runtime on v2 arm", flags: Flags{Line: 2, PHP: "83", Runtime: "function", Platform: "linux/arm64", AppDir: app},
 			base: "bref/arm-php-83:2", cmd: "index.php"},

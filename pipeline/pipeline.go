@@ -160,6 +160,7 @@ func (o *options) check(ctx context.Context, pl plan.Plan, res *plan.Result) ([]
 	}
 	out = append(out, checks.Build(ctx, pl, res, cf.Config)...)
 	out = append(out, checks.Unpinned(res.Unpinned)...)
+	out = append(out, checks.LockStale(res.Stale)...)
 	m, err := res.Image.Manifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest: %w", err)

@@ -62,6 +62,10 @@ type Result struct {
 	Findings []findings.Finding
 	// Unpinned lists the references read by tag, not by a digest.
 	Unpinned []string
+	// Stale lists, for a strictly locked build, the pinned images whose
+	// tag moved since brefimg.lock was written or could not be checked;
+	// the build used the pinned digests all the same.
+	Stale []Stale
 	// Written holds, step by step, what each step of the plan wrote.
 	Written []Written
 	// Tree is the final image's file tree when the builder read it (a
@@ -98,6 +102,22 @@ func (r *Result) Added() int {
 		}
 	}
 	return n
+}
+
+// Stale is an image brefimg.lock pins whose tag no longer points at the
+// pinned digest, or whose tag could not be read. Exactly one of Now and
+// Err is set.
+type Stale struct {
+	// Ref is the reference as the plan names it, e.g. "bref/php-84-fpm:3".
+	Ref string
+	// Platform is the platform of the lock entry, "os/arch[/variant]".
+	Platform string
+	// Pinned is the digest the lock pins, which the build used.
+	Pinned string
+	// Now is the digest the tag points at now.
+	Now string
+	// Err says why the tag could not be read (deleted, unreachable).
+	Err string
 }
 
 // Tree is a read-only view of an image's files; *layers.Tree is one.

@@ -249,7 +249,7 @@ set_cmd() {
 	local tool=$1 app=$2 ref=$3
 	case $tool in
 	brefimg)
-		CMD=(env "XDG_CACHE_HOME=$STATE/xdg" "$BREFIMG" build --bref 1 --php 8.0 --ext redis,gmp
+		CMD=(env "XDG_CACHE_HOME=$STATE/xdg" "$BREFIMG" build --bref 1 --php 8.0 --ext redis@0.10,gmp@0.10
 			--mirror "$SOURCE" --insecure-registry "$SOURCE" --insecure-registry "$TARGET"
 			--source-date-epoch "$EPOCH" --progress plain
 			--digest-file "$STATE/brefimg.digest" --metadata-file "$STATE/brefimg.json" -t "$ref")

@@ -129,7 +129,7 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 		fs.BoolVar(&o.update, "update", false, "resolve every reference again, even those already pinned")
 		group(fs, "Reproducibility", "update")
 	} else {
-		fs.BoolVar(&o.locked, "locked", false, "fail unless "+lockfile.Name+" pins every image, to the digest its tag still has")
+		fs.BoolVar(&o.locked, "locked", false, "fail unless "+lockfile.Name+" pins every image; a pinned tag that moved since is a warning (lock-stale)")
 		group(fs, "Reproducibility", "locked")
 	}
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the result")

@@ -48,7 +48,7 @@ func TestExtAuto(t *testing.T) {
 			copies = append(copies, strings.TrimSpace(l))
 		}
 	}
-	want := []string{"COPY --from=bref/extra-gmp-php-80:0.10 /opt /opt", "COPY --from=bref/extra-redis-php-80:0.10 /opt /opt"}
+	want := []string{"COPY --from=bref/extra-gmp-php-80:0.12 /opt /opt", "COPY --from=bref/extra-redis-php-80:0.12 /opt /opt"}
 	if strings.Join(copies, "\n") != strings.Join(want, "\n") {
 		t.Errorf("--ext auto added:\n%s\nwant:\n%s", strings.Join(copies, "\n"), strings.Join(want, "\n"))
 	}

@@ -200,7 +200,7 @@ func TestConfigPrecedence(t *testing.T) {
 		`--bref\s+1\s+\(file\)`,
 		`--jobs\s+4\s+\(default\)`,
 		`FROM bref/php-82-fpm:1 \(linux/amd64\)`,
-		`COPY --from=bref/extra-redis-php-82:0.10 /opt /opt`,
+		`COPY --from=bref/extra-redis-php-82:0.12 /opt /opt`,
 		`Nothing was built`,
 	} {
 		if !regexp.MustCompile(want).MatchString(stdout) {

@@ -53,7 +53,7 @@ func TestDockerfileBuilds(t *testing.T) {
 		code, stdout, stderr := brefimg(t, nil, "build", "-q", "-f", dockerfilePath("seed-opt"), "--mirror", reg.Host,
 			"--source-date-epoch", "1700000000", "-o", "oci:"+filepath.Join(t.TempDir(), "layout"), appDir(t))
 		// One COPY . /var/task is one layer: the flag build without its vendor/ split.
-		_, flagBuild, _ := brefimg(t, nil, "build", "-q", "--bref", "1", "--php", "8.0", "--ext", "redis,gmp", "--split", "none",
+		_, flagBuild, _ := brefimg(t, nil, "build", "-q", "--bref", "1", "--php", "8.0", "--ext", "redis@0.10,gmp@0.10", "--split", "none",
 			"--mirror", reg.Host, "--source-date-epoch", "1700000000", appDir(t))
 		if code != exitOK || strings.TrimSpace(stdout) != strings.TrimSpace(flagBuild) {
 			t.Errorf("exit %d, digest %q, the flag build's %q: %s", code, stdout, flagBuild, stderr)

@@ -36,7 +36,10 @@ func TestBadInput(t *testing.T) {
 		noMirror bool // the args set --mirror themselves
 	}{
 		{name: "unknown extension", args: []string{"--bref", "1", "--php", "8.0", "--ext", "redsi"}, want: []string{`unknown extension "redsi"`, `did you mean "redis"`}},
-		{name: "extension not built for the PHP version", args: []string{"--bref", "2", "--php", "8.4", "--ext", "imap"}, want: []string{`"imap"`, "PHP 8.4", "8.3"}},
+		{name: "extension not built for the PHP version", args: []string{"--bref", "2", "--php", "8.4", "--ext", "imap"}, want: []string{"--ext imap: extension imap has no image for PHP 8.4 on Bref 2", "8.3"}},
+		{name: "extension never published for the PHP version", args: []string{"--bref", "2", "--php", "8.4", "--ext", "memcached"}, want: []string{"extension memcached has no image for PHP 8.4 on Bref 2"}},
+		{name: "extension disabled on the line", args: []string{"--bref", "3", "--ext", "tidy"}, want: []string{`extension "tidy" has no image on Bref 3 (it is disabled there): Bref 1 has it for PHP 7.3, 7.4, 8.0, 8.1 and 8.2; Bref 2 has it for PHP 8.0, 8.1, 8.2, 8.3 and 8.4`}},
+		{name: "extension tag without the image", args: []string{"--bref", "1", "--php", "8.1", "--ext", "redis@0.10"}, want: []string{"tag 0.10 (release 0.10.10) has no image for PHP 8.1: tag 0.12 has it"}},
 		{name: "extension not on the line", args: []string{"--bref", "1", "--php", "8.0", "--ext", "bsdiff"}, want: []string{`"bsdiff"`, "Bref 2"}},
 		{name: "extension on arm64", args: []string{"--bref", "2", "--php", "8.2", "--platform", "linux/arm64", "--ext", "redis"}, want: []string{"brefimg: --ext redis: extension redis:", "arm64", "linux/amd64"}},
 		{name: "PHP not on the line", args: []string{"--bref", "1", "--php", "8.4"}, want: []string{"brefimg: --php 8.4: PHP 8.4 does not exist on Bref 1"}},

@@ -203,7 +203,7 @@ func TestLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ref := range []string{"bref/php-80-fpm:1", "bref/extra-redis-php-80:0.10"} {
+	for _, ref := range []string{"bref/php-80-fpm:1", "bref/extra-redis-php-80:0.12"} {
 		img, _ := fixtures.Get(ref)
 		d, _ := img.Digest()
 		if e, ok := lock.Lookup(ref, "linux/amd64"); !ok || e.Digest != d.String() {
@@ -227,7 +227,7 @@ func TestLock(t *testing.T) {
 
 	t.Run("--locked wants every reference pinned", func(t *testing.T) {
 		code, _, stderr := brefimg(t, nil, append(buildArgs("--locked"), "--ext", "gmp")...)
-		if code != exitUsage || !strings.Contains(stderr, "does not pin bref/extra-gmp-php-80:0.10") {
+		if code != exitUsage || !strings.Contains(stderr, "does not pin bref/extra-gmp-php-80:0.12") {
 			t.Errorf("exit %d, stderr %s", code, stderr)
 		}
 	})
@@ -247,10 +247,33 @@ func TestLock(t *testing.T) {
 			t.Errorf("exit %d, digest %s, want %s; %s", code, again, first, stderr)
 		}
 	})
-	t.Run("--locked notices the move", func(t *testing.T) {
-		code, stdout, stderr := brefimg(t, nil, buildArgs("--locked")...)
-		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "bref/php-80-fpm:1") || !strings.Contains(stderr, "brefimg lock --update") {
+	t.Run("--locked builds the pinned image and warns of the move", func(t *testing.T) {
+		code, again, stderr := brefimg(t, nil, buildArgs("--locked")...)
+		if code != exitOK || again != first {
+			t.Fatalf("exit %d, digest %s, want the pinned build %s; %s", code, again, first, stderr)
+		}
+		cf, err := pulled(t, again).ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cf.Config.Labels[builder.AnnotationBaseDigest]; got != mustDigest(t, "bref/php-80-fpm:1") {
+			t.Errorf("base digest label %s, want the pinned image's", got)
+		}
+		move := "bref/php-80-fpm:1 (linux/amd64) " + mustDigest(t, "bref/php-80-fpm:1") + " → " + mustDigest(t, "bref/php-80:1")
+		if strings.Count(stderr, findings.IDLockStale) != 1 || !strings.Contains(stderr, move) || !strings.Contains(stderr, "brefimg lock --update") ||
+			strings.Contains(stderr, "bref/extra-redis-php-80:0.12 (") {
+			t.Errorf("want one %s warning naming only %q; stderr %s", findings.IDLockStale, move, stderr)
+		}
+	})
+	t.Run("--locked --strict stops on the move and pushes nothing", func(t *testing.T) {
+		target := reg.Host + "/strict:1"
+		args := append(append(append([]string{"build"}, flags...), "--locked", "--strict"), "-t", target, app)
+		code, stdout, stderr := brefimg(t, nil, args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, findings.IDLockStale) || !strings.Contains(stderr, "bref/php-80-fpm:1") {
 			t.Errorf("exit %d, stdout %q, stderr %s", code, stdout, stderr)
+		}
+		if _, err := remote.Head(mustTag(t, target)); err == nil {
+			t.Errorf("%s was pushed", target)
 		}
 	})
 	t.Run("lock --update takes the move", func(t *testing.T) {
@@ -266,13 +289,36 @@ func TestLock(t *testing.T) {
 			t.Errorf("base digest label %v, want the moved image's", cf.Config.Labels)
 		}
 	})
+	t.Run("--locked warns when a pinned tag is gone", func(t *testing.T) {
+		redis := mustTag(t, reg.Host+"/bref/extra-redis-php-80:0.12")
+		if err := remote.Delete(redis); err != nil {
+			t.Fatal(err)
+		}
+		defer restore(t, redis, "bref/extra-redis-php-80:0.12")
+		code, _, stderr := brefimg(t, nil, buildArgs("--locked")...)
+		gone := "bref/extra-redis-php-80:0.12 (linux/amd64) " + mustDigest(t, "bref/extra-redis-php-80:0.12") + " → the tag could not be checked"
+		if code != exitOK || strings.Count(stderr, findings.IDLockStale) != 1 || !strings.Contains(stderr, gone) {
+			t.Errorf("exit %d, want a %s warning saying %q; stderr %s", code, findings.IDLockStale, gone, stderr)
+		}
+	})
+	t.Run("--locked fails naming a pinned digest that is gone", func(t *testing.T) {
+		pinned := mustDigest(t, "bref/php-80:1") // the base lock --update pinned
+		if err := remote.Delete(tag.Context().Digest(pinned)); err != nil {
+			t.Fatal(err)
+		}
+		defer restore(t, tag, "bref/php-80:1")
+		code, stdout, stderr := brefimg(t, nil, buildArgs("--locked")...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "bref/php-80-fpm:1") || !strings.Contains(stderr, pinned) {
+			t.Errorf("exit %d, stdout %q, want an error naming %s; stderr %s", code, stdout, pinned, stderr)
+		}
+	})
 	t.Run("without a lock, one warning naming the tags", func(t *testing.T) {
 		if err := os.Remove(lockPath); err != nil {
 			t.Fatal(err)
 		}
 		code, _, stderr := brefimg(t, nil, buildArgs()...)
 		if code != exitOK || strings.Count(stderr, findings.IDUnpinned) != 1 ||
-			!strings.Contains(stderr, "bref/php-80-fpm:1, bref/extra-redis-php-80:0.10") || !strings.Contains(stderr, "brefimg lock") {
+			!strings.Contains(stderr, "bref/php-80-fpm:1, bref/extra-redis-php-80:0.12") || !strings.Contains(stderr, "brefimg lock") {
 			t.Errorf("exit %d, stderr %s", code, stderr)
 		}
 		code, _, stderr = brefimg(t, nil, buildArgs("--locked")...)
@@ -293,4 +339,25 @@ func mustDigest(t *testing.T, ref string) string {
 		t.Fatal(err)
 	}
 	return d.String()
+}
+
+func mustTag(t *testing.T, ref string) name.Tag {
+	t.Helper()
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tag
+}
+
+// restore pushes the fixture image of ref to tag again.
+func restore(t *testing.T, tag name.Tag, ref string) {
+	t.Helper()
+	img, err := fixtures.Get(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(tag, img, remote.WithContext(context.Background())); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -44,7 +44,7 @@ func demo(bin, app string) error {
 	if err := fixtures.Seed(ctx, reg.Host); err != nil {
 		return fmt.Errorf("seeding the registry: %w", err)
 	}
-	fmt.Printf("registry %s seeded with Bref-like images (bref/php-80-fpm:1, bref/extra-redis-php-80:0.10, …)\n\n", reg.Host)
+	fmt.Printf("registry %s seeded with Bref-like images (bref/php-80-fpm:1, bref/extra-redis-php-80:0.12, …)\n\n", reg.Host)
 
 	target := reg.Host + "/serverless-hello-dev:demo"
 	args := []string{"build", "--bref", "1", "--php", "8.0", "--ext", "redis,gmp",
