@@ -25,8 +25,11 @@ type options struct {
 	contextDir string
 	buildArgs  map[string]string
 	platform   v1.Platform
-	target     string
-	configs    ConfigFunc
+	// platformSet is true when WithPlatform was given: FROM bref/arm-… then
+	// does not choose linux/arm64.
+	platformSet bool
+	target      string
+	configs     ConfigFunc
 }
 
 // ConfigFunc returns the config of the image ref for platform
@@ -65,17 +68,18 @@ func WithBuildArgs(args ...string) Option {
 }
 
 // WithPlatform sets the target platform, "os/arch[/variant]" (default
-// linux/amd64): the platform of every FROM without --platform, and the
+// linux/amd64, or linux/arm64 for a FROM of Bref's arm64 images,
+// bref/arm-…): the platform of every FROM without --platform, and the
 // value of TARGETPLATFORM, TARGETOS, TARGETARCH and TARGETVARIANT.
 // BUILDPLATFORM and its kin get the same values: brefimg runs nothing,
 // so the build platform is the target's, whatever the host.
 func WithPlatform(platform string) Option {
 	return func(o *options) error {
-		p, err := parsePlatform(platform)
+		p, err := plan.ParsePlatform(platform)
 		if err != nil {
 			return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("--platform %q: %w", platform, err)}
 		}
-		o.platform = p
+		o.platform, o.platformSet = p, true
 		return nil
 	}
 }
@@ -139,28 +143,6 @@ func RegistryConfigs(ctx context.Context, src Source, lock *lockfile.File) Confi
 		}
 		return cf, nil
 	}
-}
-
-// parsePlatform parses "os/arch[/variant]", normalising architecture
-// aliases (x86_64, aarch64) as BuildKit does.
-func parsePlatform(s string) (v1.Platform, error) {
-	p, err := v1.ParsePlatform(s)
-	if err != nil || p.OS == "" || p.Architecture == "" || !strings.Contains(s, "/") {
-		return v1.Platform{}, errors.New("use os/arch, e.g. linux/amd64 or linux/arm64")
-	}
-	p.OS = strings.ToLower(p.OS)
-	switch strings.ToLower(p.Architecture) {
-	case "x86_64", "x86-64", "amd64":
-		p.Architecture = "amd64"
-	case "aarch64", "arm64":
-		p.Architecture = "arm64"
-		if p.Variant == "v8" {
-			p.Variant = ""
-		}
-	default:
-		p.Architecture = strings.ToLower(p.Architecture)
-	}
-	return *p, nil
 }
 
 func unwrapPath(err error) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
+	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/plan"
 )
@@ -358,11 +359,15 @@ func (d *dispatcher) dispatch(i int) error {
 		if err != nil {
 			return d.errorf(line, "FROM --platform=%s: %v", st.Platform, err)
 		}
-		if platform, err = parsePlatform(v); err != nil {
+		if platform, err = plan.ParsePlatform(v); err != nil {
 			return d.errorf(line, "FROM --platform=%s: %v", v, err)
 		}
 	}
 	base := d.bases[i]
+	if r, ok := extensions.RecognizeBase(base); ok && r.Arch == "arm64" && st.Platform == "" && !d.o.platformSet {
+		// FROM bref/arm-php-84:3 names Bref's arm64 image: build for arm64.
+		platform = v1.Platform{OS: "linux", Architecture: "arm64"}
+	}
 	switch {
 	case d.baseOf[i] >= 0:
 		b := d.states[d.baseOf[i]]

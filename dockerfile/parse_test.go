@@ -236,7 +236,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "an invalid STOPSIGNAL", df: "FROM bref/php-84:3\nSTOPSIGNAL -1\n", want: "STOPSIGNAL -1", line: 2},
 		{name: "an empty image name", df: "ARG IMG\nFROM ${IMG}\n", want: "the image name is empty", line: 2},
 		{name: "an invalid image name", df: "FROM Bref/PHP\n", want: "not an image reference", line: 1},
-		{name: "an invalid --platform", df: "FROM --platform=amd64 bref/php-84:3\n", want: "use os/arch", line: 1},
+		{name: "an invalid --platform", df: "FROM --platform=/amd64 bref/php-84:3\n", want: "use os/arch", line: 1},
 		{name: "an image the registry does not have", df: "FROM bref/php-99:3\n", want: "FROM bref/php-99:3", line: 1},
 		{name: "a bad variable reference", df: "FROM bref/php-84:3\nENV A=${B\n", want: "fix the variable reference", line: 2},
 	}
@@ -331,7 +331,7 @@ func TestOptions(t *testing.T) {
 		{name: "missing context", opt: dockerfile.WithContextDir(filepath.Join(file, "nope")), want: "build context"},
 		{name: "context is a file", opt: dockerfile.WithContextDir(file), want: "is not a directory"},
 		{name: "build arg without =", opt: dockerfile.WithBuildArgs("NAME"), want: "use NAME=VALUE"},
-		{name: "bad platform", opt: dockerfile.WithPlatform("amd64"), want: "use os/arch"},
+		{name: "bad platform", opt: dockerfile.WithPlatform("linux/"), want: "use os/arch"},
 		{name: "empty target", opt: dockerfile.WithTarget(""), want: "--target"},
 		{name: "nil config function", opt: dockerfile.WithImageConfigs(nil), want: "must not be nil"},
 	}

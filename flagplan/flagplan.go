@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/brefimg/brefimg/checks"
 	"github.com/brefimg/brefimg/composer"
@@ -129,8 +128,8 @@ func target(f Flags) (plan.Plan, extensions.Runtime, error) {
 	if f.Platform == "" {
 		f.Platform = "linux/amd64"
 	}
-	p, err := v1.ParsePlatform(f.Platform)
-	if err != nil || p.OS != "linux" || (p.Architecture != "amd64" && p.Architecture != "arm64") {
+	p, err := plan.ParsePlatform(f.Platform)
+	if err != nil || plan.LambdaArchitecture(p) == "" {
 		return plan.Plan{}, "", plan.Inputf(plan.FieldPlatform, "platform %q: Lambda runs linux/amd64 (x86_64) or linux/arm64", f.Platform)
 	}
 	rt := extensions.FPM
@@ -139,7 +138,7 @@ func target(f Flags) (plan.Plan, extensions.Runtime, error) {
 			return plan.Plan{}, "", plan.AsInput(plan.FieldRuntime, err)
 		}
 	}
-	return plan.Plan{Platform: *p, Line: f.Line, Runtime: string(rt)}, rt, nil
+	return plan.Plan{Platform: p, Line: f.Line, Runtime: string(rt)}, rt, nil
 }
 
 // choosePHP normalises --php, or, without it, chooses the newest PHP

@@ -91,7 +91,7 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	fs.IntVar(&o.flags.Line, "bref", extensions.DefaultLine, "Bref major line: 1, 2 or 3")
 	fs.StringVar(&o.flags.PHP, "php", "", "PHP version, 8.0 or 80 (default: the line's newest)")
 	fs.StringVar(&o.flags.Runtime, "runtime", "fpm", "Bref runtime: fpm, function or console")
-	fs.StringVar(&o.flags.Platform, "platform", "linux/amd64", "linux/amd64 or linux/arm64")
+	fs.StringVar(&o.flags.Platform, "platform", "linux/amd64", "linux/amd64 or linux/arm64 (Lambda's x86_64 and arm64 work too)")
 	fs.StringArrayVar(&o.flags.Exts, "ext", nil, "extension images to add, e.g. redis,gmp or redis@0.12 (repeatable)")
 	fs.StringVar(&o.flags.Base, "base", "", "use this base image instead of the catalog's")
 	fs.StringVar(&o.flags.Cmd, "cmd", "", "the handler, relative to /var/task (default per runtime: public/index.php for fpm)")
@@ -304,7 +304,10 @@ func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Clie
 	}
 	defer f.Close()
 	opts := []dockerfile.Option{dockerfile.WithContextDir(dir), dockerfile.WithBuildArgs(o.buildArgs...),
-		dockerfile.WithPlatform(o.flags.Platform), dockerfile.WithImageConfigs(dockerfile.RegistryConfigs(ctx, client, lock))}
+		dockerfile.WithImageConfigs(dockerfile.RegistryConfigs(ctx, client, lock))}
+	if o.sources["platform"] != fromDefault {
+		opts = append(opts, dockerfile.WithPlatform(o.flags.Platform))
+	}
 	if o.target != "" {
 		opts = append(opts, dockerfile.WithTarget(o.target))
 	}

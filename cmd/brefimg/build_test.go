@@ -359,6 +359,8 @@ func TestPlatformsAndLines(t *testing.T) {
 		{name: "v2 amd64 with 1.x extensions", args: []string{"--bref", "2", "--php", "8.2", "--ext", "redis,gmp"}, arch: "amd64", manifest: types.DockerManifestSchema2},
 		{name: "v3 OCI with BREF_RUNTIME", args: []string{"--bref", "3", "--php", "8.4", "--ext", "gmp,pgsql"}, arch: "amd64", manifest: types.OCIManifestSchema1, env: "BREF_RUNTIME=fpm", annotated: true},
 		{name: "index base picks the platform", args: []string{"--base", "example/multi:1", "--platform", "linux/arm64"}, arch: "arm64", manifest: types.OCIManifestSchema1, annotated: true},
+		{name: "v3 arm64 as Lambda names it", args: []string{"--bref", "3", "--php", "8.4", "--platform", "arm64"}, arch: "arm64", manifest: types.OCIManifestSchema1, env: "BREF_RUNTIME=fpm", annotated: true},
+		{name: "x86_64 as Lambda names it", args: []string{"--bref", "3", "--php", "8.4", "--platform", "x86_64", "--ext", "gmp"}, arch: "amd64", manifest: types.OCIManifestSchema1, env: "BREF_RUNTIME=fpm", annotated: true},
 		{name: "39-layer extension", args: []string{"--bref", "1", "--php", "8.0", "--ext", "imagick"}, arch: "amd64", manifest: types.DockerManifestSchema2},
 	}
 	for _, tc := range tests {

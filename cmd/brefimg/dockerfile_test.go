@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,4 +106,31 @@ func TestDockerfileBuilds(t *testing.T) {
 			t.Errorf("locked Dockerfile build: exit %d: %s", code, stderr)
 		}
 	})
+}
+
+// TestArmDockerfile checks that FROM bref/arm-… builds for linux/arm64
+// without --platform, as Bref publishes its arm64 images in repositories
+// of their own, and that an explicit --platform still wins.
+func TestArmDockerfile(t *testing.T) {
+	t.Parallel()
+	reg := seeded(t)
+	df := filepath.Join(t.TempDir(), "Dockerfile")
+	if err := os.WriteFile(df, []byte("FROM bref/arm-php-84:3\nCOPY . /var/task\nCMD [\"public/index.php\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := brefimg(t, nil, "build", "-f", df, "--mirror", reg.Host, "-t", reg.Host+"/app:arm", neutralApp(t))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	cf, err := pulled(t, stdout).ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf.Architecture != "arm64" || cf.OS != "linux" {
+		t.Errorf("built for %s/%s, want linux/arm64", cf.OS, cf.Architecture)
+	}
+	code, _, stderr = brefimg(t, nil, "build", "-f", df, "--platform", "linux/amd64", "--mirror", reg.Host, "-o", "oci:"+filepath.Join(t.TempDir(), "l"), neutralApp(t))
+	if code != exitUsage || !strings.Contains(stderr, "linux/arm64") {
+		t.Errorf("--platform linux/amd64 on an arm64 base: exit %d, %s", code, stderr)
+	}
 }

@@ -84,3 +84,30 @@ func TestReadmeNamesOnlyPublishedImages(t *testing.T) {
 		}
 	}
 }
+
+// TestExtensionsLoadWhatTheirIniSays builds with the datadog and relay
+// images, whose ini files break the ext-NAME.ini pattern as the real ones
+// do (datadog: 98-ddtrace.ini, absolute paths under /opt/bref-extra,
+// spaces around "="; relay: igbinary and msgpack too): the app's
+// requirements are met and no extension is reported unloaded. The same app
+// without them names the images to add.
+func TestExtensionsLoadWhatTheirIniSays(t *testing.T) {
+	t.Parallel()
+	reg := seeded(t)
+	app := neutralApp(t)
+	composer := `{"name": "example/hello", "require": {"php": "^8.4", "ext-ddtrace": "*", "ext-relay": "*", "ext-igbinary": "*", "ext-msgpack": "*"}}` + "\n"
+	if err := os.WriteFile(filepath.Join(app, "composer.json"), []byte(composer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"check", "--bref", "3", "--php", "8.4", "--mirror", reg.Host, "--skip-check", "unpinned-refs"}
+	code, stdout, stderr := brefimg(t, nil, append(args, "--ext", "datadog,relay", app)...)
+	if code != exitOK || strings.Contains(stdout+stderr, "ext-not-loaded") || strings.Contains(stdout+stderr, "ext-missing") {
+		t.Errorf("with datadog and relay: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = brefimg(t, nil, append(args, app)...)
+	for _, want := range []string{"add the extension datadog (image bref/extra-datadog-php-84:3)", "add the extension relay (image bref/extra-relay-php-84:3)"} {
+		if code != exitUsage || !strings.Contains(stdout+stderr, want) {
+			t.Errorf("without them: exit %d, output lacks %q:\n%s%s", code, want, stdout, stderr)
+		}
+	}
+}
