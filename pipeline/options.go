@@ -26,6 +26,7 @@ type options struct {
 	lock       *lockfile.File
 	locked     bool
 	notef      func(format string, a ...any)
+	deployer   Deployer
 }
 
 func newOptions(opts []Option) (*options, error) {
@@ -153,4 +154,13 @@ func (p Policy) Apply(fs []findings.Finding) []findings.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// WithDeploy deploys the image, once pushed, with d: the first reference
+// pushed to Amazon ECR.
+func WithDeploy(d Deployer) Option {
+	return func(o *options) error {
+		o.deployer = d
+		return nil
+	}
 }

@@ -9,12 +9,14 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/brefimg/brefimg/checks"
+	"github.com/brefimg/brefimg/deploy"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/imagecheck"
 	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
+	"github.com/brefimg/brefimg/registry/ecr"
 )
 
 // Builder turns a plan into an image. brefimg's own builder (package
@@ -32,6 +34,14 @@ type Publisher interface {
 }
 
 var _ Publisher = (*registry.Client)(nil)
+
+// Deployer points Lambda functions at an image pushed by digest;
+// *deploy.Functions is one.
+type Deployer interface {
+	Deploy(ctx context.Context, ref name.Digest, platform v1.Platform) ([]deploy.Result, error)
+}
+
+var _ Deployer = (*deploy.Functions)(nil)
 
 // Observer is told what the pipeline does, for progress display.
 type Observer interface {
@@ -60,6 +70,8 @@ type Report struct {
 	Pushed []name.Digest
 	// Skipped says why the image checks were skipped, "" when they ran.
 	Skipped string
+	// Deployed is what each function runs after WithDeploy.
+	Deployed []deploy.Result
 }
 
 // Errors returns the findings of severity error: when there are any,
@@ -128,8 +140,25 @@ func Run(ctx context.Context, b Builder, pl plan.Plan, planFindings []findings.F
 	if rep.Digest, err = res.Image.Digest(); err != nil {
 		return rep, fmt.Errorf("computing the image digest: %w", err)
 	}
-	rep.Pushed, err = o.publish(ctx, res.Image)
+	if rep.Pushed, err = o.publish(ctx, res.Image); err != nil {
+		return rep, err
+	}
+	rep.Deployed, err = o.deploy(ctx, rep.Pushed, res.Platform)
 	return rep, err
+}
+
+// deploy deploys the first reference pushed to Amazon ECR (Lambda runs
+// images from there only) with the Deployer of WithDeploy.
+func (o *options) deploy(ctx context.Context, pushed []name.Digest, platform v1.Platform) ([]deploy.Result, error) {
+	if o.deployer == nil {
+		return nil, nil
+	}
+	for _, ref := range pushed {
+		if _, ok := ecr.ParseHost(ref.RegistryStr()); ok {
+			return o.deployer.Deploy(ctx, ref, platform)
+		}
+	}
+	return nil, plan.Inputf(plan.FieldFunction, "deploying needs the image in Amazon ECR: push it there with -t <account>.dkr.ecr.<region>.amazonaws.com/REPO:TAG")
 }
 
 // checkLock refuses a strictly locked build whose lock was made for

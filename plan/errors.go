@@ -25,6 +25,7 @@ const (
 	FieldLocked   Field = "locked"   // building from brefimg.lock's pins only
 	FieldImage    Field = "image"    // an image the build reads
 	FieldFile     Field = "file"     // the front end's input file (a Dockerfile)
+	FieldFunction Field = "function" // a Lambda function to deploy to
 )
 
 // InputError is a failure caused by the user's input rather than by the

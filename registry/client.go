@@ -206,7 +206,9 @@ type Resolved struct {
 
 // Image reads the image s for platform: its manifest and config only; layers
 // are fetched lazily, when something reads them. An index is resolved to
-// the child for platform; an image of another platform is an error.
+// the child for platform; an image of another platform is an error. The
+// zero platform takes the image whatever its platform, and refuses an
+// index (Lambda runs single-platform images only).
 func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.Image, Resolved, error) {
 	res := Resolved{Ref: s}
 	ref, err := c.Source(s)
@@ -219,6 +221,11 @@ func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.
 		return nil, res, c.explain("pulling", s, ref, err)
 	}
 	var img v1.Image
+	anyPlatform := platform.OS == ""
+	if desc.MediaType.IsIndex() && anyPlatform {
+		return nil, res, &Error{Op: "reading", Ref: s, input: true,
+			Err: errors.New("it is an index (a multi-platform image), and Lambda runs one platform's image: name that image by its digest")}
+	}
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
@@ -253,7 +260,7 @@ func (c *Client) Image(ctx context.Context, s string, platform v1.Platform) (v1.
 		return nil, res, c.explain("reading config of", s, ref, err)
 	}
 	got := cf.Platform()
-	if got == nil || got.OS != platform.OS || got.Architecture != platform.Architecture {
+	if got == nil || !anyPlatform && (got.OS != platform.OS || got.Architecture != platform.Architecture) {
 		return nil, res, &Error{Op: "checking platform of", Ref: s, input: true,
 			Err: fmt.Errorf("the image is %s, not %s: use an image built for %s, or build for %s", platformString(got), platformString(&platform), platformString(&platform), platformString(got))}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/deploy"
 	"github.com/brefimg/brefimg/dockerfile"
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
@@ -78,6 +79,7 @@ type buildOptions struct {
 	sources      map[string]source // where each flag's value came from
 	fs           *pflag.FlagSet    // the parsed flags, to name the one an error is about
 	getenv       env               // the command's environment
+	deploy       deployOptions
 }
 
 // newBuildFlags declares the flags of build (lock = false) or lock.
@@ -117,6 +119,7 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 		fs.BoolVar(&o.ecr.ImmutableTags, "ecr-immutable-tags", false, "a repository brefimg creates has immutable tags")
 		fs.IntVar(&o.ecr.MaxImages, "ecr-max-images", 0, "a repository brefimg creates expires untagged images beyond N (Serverless's provider.ecr.maxImages)")
 		group(fs, "Amazon ECR", "create-repo", "ecr-scan-on-push", "ecr-immutable-tags", "ecr-max-images")
+		addDeployFlags(fs, &o.deploy, "deploy")
 	}
 	fs.StringVar(&o.mirror, "mirror", "", "pull Docker Hub images (bref/...) through this registry: HOST[/PREFIX]")
 	fs.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP / unverified TLS for this host (repeatable)")
@@ -434,8 +437,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return o.fail(stderr, err)
 	}
 	defer done()
-	r, err := pipeline.Run(ctx, b, pl, planFindings, pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked),
-		pipeline.WithOutputs(s.outputs...), pipeline.WithPush(s.client, s.targets...), pipeline.WithObserver(rep), pipeline.WithNotes(rep.linef))
+	opts := []pipeline.Option{pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked),
+		pipeline.WithOutputs(s.outputs...), pipeline.WithPush(s.client, s.targets...), pipeline.WithObserver(rep), pipeline.WithNotes(rep.linef)}
+	if d := o.deploy.deployer(rep.linef); d != nil {
+		opts = append(opts, pipeline.WithDeploy(d))
+	}
+	r, err := pipeline.Run(ctx, b, pl, planFindings, opts...)
 	if r != nil {
 		defer r.Close()
 	}
@@ -452,6 +459,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if err := o.writeFiles(r.Digest, md); err != nil {
 		return o.fail(stderr, err)
+	}
+	if err := githubOutputs(getenv, imageURI(r), r.Digest.String(), r.Deployed); err != nil {
+		fmt.Fprintf(stderr, "warning: writing the GitHub Actions outputs: %v\n", err)
 	}
 	o.printResult(stdout, stderr, rep, r, md)
 	return exitOK
@@ -474,6 +484,12 @@ func (o *buildOptions) setup(rep *reporter, stderr io.Writer) (*setup, error) {
 	}
 	if err := o.ecr.Validate(); err != nil {
 		return nil, err
+	}
+	if err := o.deploy.validate("deploy"); err != nil {
+		return nil, err
+	}
+	if len(o.deploy.names()) > 0 && !anyECR(o.tags) {
+		return nil, errors.New("--deploy needs the image in Amazon ECR, where Lambda takes images from: add -t <account>.dkr.ecr.<region>.amazonaws.com/REPO:TAG")
 	}
 	repos, err := ecr.NewRepositories(o.ecr)
 	if err != nil {
@@ -517,6 +533,20 @@ func (o *buildOptions) writeFiles(digest v1.Hash, md []byte) error {
 		}
 	}
 	return nil
+}
+
+// imageURI is the reference to deploy: the first pushed to Amazon ECR,
+// else the first pushed, else the digest.
+func imageURI(r *pipeline.Report) string {
+	for _, p := range r.Pushed {
+		if _, ok := ecr.ParseHost(p.RegistryStr()); ok {
+			return p.String()
+		}
+	}
+	if len(r.Pushed) > 0 {
+		return r.Pushed[0].String()
+	}
+	return r.Digest.String()
 }
 
 // printResult prints the summary, the ECR ImageUri lines and the result:
@@ -573,6 +603,8 @@ type Metadata struct {
 	Findings   []findings.Finding `json:"findings"`
 	// Repositories are the Amazon ECR repositories pushed to, and whether brefimg created them.
 	Repositories []ecr.Repository `json:"repositories,omitempty"`
+	// Deployments are the Lambda functions updated (--deploy) and what each now runs.
+	Deployments []deploy.Result `json:"deployments,omitempty"`
 }
 
 // LayerMetadata describes one layer of the image.
@@ -594,7 +626,7 @@ func metadata(r *pipeline.Report, repos []ecr.Repository) ([]byte, error) {
 		return nil, fmt.Errorf("computing the image digest: %w", err)
 	}
 	md := Metadata{References: []string{}, Digest: d.String(), MediaType: string(m.MediaType), Platform: res.Platform.String(),
-		Base: res.Base, Inputs: res.Inputs, Findings: r.Findings, Repositories: repos}
+		Base: res.Base, Inputs: res.Inputs, Findings: r.Findings, Repositories: repos, Deployments: r.Deployed}
 	if md.Inputs == nil {
 		md.Inputs = []plan.Input{}
 	}

@@ -57,7 +57,7 @@ func golden(t *testing.T, name, got string) {
 
 func TestHelpGolden(t *testing.T) {
 	t.Parallel()
-	for _, cmd := range []string{"", "build", "check", "lock", "inspect", "extensions", "completion"} {
+	for _, cmd := range []string{"", "build", "check", "lock", "deploy", "inspect", "extensions", "completion"} {
 		t.Run("help "+cmd, func(t *testing.T) {
 			args := []string{"help"}
 			if cmd != "" {
@@ -244,7 +244,7 @@ func TestConfigPrecedence(t *testing.T) {
 func TestExamplesParse(t *testing.T) {
 	t.Parallel()
 	var examples []string
-	for _, text := range []string{usage, buildUsage, checkUsage, lockUsage, inspectUsage, extensionsUsage, completionUsage} {
+	for _, text := range []string{usage, buildUsage, checkUsage, lockUsage, deployUsage, inspectUsage, extensionsUsage, completionUsage} {
 		examples = append(examples, exampleLines(text, "  brefimg ")...)
 	}
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
@@ -278,6 +278,12 @@ func TestExamplesParse(t *testing.T) {
 			switch args[0] {
 			case "build", "lock", "check":
 				args = append(args, "--dry-run")
+			case "deploy":
+				fs := newDeployFlags(&buildOptions{})
+				if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
+					t.Errorf("does not parse: %v", err)
+				}
+				return
 			case "inspect":
 				fs := inspectFlags()
 				if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
@@ -374,7 +380,7 @@ func TestTerminalBars(t *testing.T) {
 }
 
 // TestReadmeKnowsEveryFlag checks the README's usage section against the
-// real flags: every flag of build is documented there, and every flag the
+// real flags: every flag of build and deploy is documented there, and every flag the
 // README names exists.
 func TestReadmeKnowsEveryFlag(t *testing.T) {
 	t.Parallel()
@@ -383,15 +389,17 @@ func TestReadmeKnowsEveryFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	var o buildOptions
-	build, lock := newBuildFlags(&o, false), newBuildFlags(&o, true)
-	build.VisitAll(func(f *pflag.Flag) {
-		if !strings.Contains(string(readme), "--"+f.Name) {
-			t.Errorf("README.md does not document --%s", f.Name)
-		}
-	})
+	build, lock, deploy := newBuildFlags(&o, false), newBuildFlags(&o, true), newDeployFlags(&o)
+	for _, fs := range []*pflag.FlagSet{build, deploy} {
+		fs.VisitAll(func(f *pflag.Flag) {
+			if !strings.Contains(string(readme), "--"+f.Name) {
+				t.Errorf("README.md does not document --%s", f.Name)
+			}
+		})
+	}
 	known := map[string]bool{"help": true}
 	check, _ := checkFlags(&o)
-	for _, fs := range []*pflag.FlagSet{build, lock, check, inspectFlags()} {
+	for _, fs := range []*pflag.FlagSet{build, lock, check, deploy, inspectFlags()} {
 		fs.VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
 	}
 	// The flags the README names: in code spans that run brefimg, and in the

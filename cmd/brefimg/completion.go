@@ -33,6 +33,7 @@ func commandFlags() map[string][]string {
 	collect("build", newBuildFlags(&o, false))
 	collect("check", newBuildFlags(&o, false))
 	collect("lock", newBuildFlags(&o, true))
+	collect("deploy", newDeployFlags(&o))
 	out["inspect"] = []string{"--json", "--tree", "--platform", "--mirror", "--insecure-registry", "--help"}
 	out["extensions"] = []string{"--bref", "--php", "--json", "--help"}
 	out["completion"] = []string{"bash", "zsh", "fish"}

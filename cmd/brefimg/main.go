@@ -61,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 		return runCheck(ctx, args[1:], stdout, stderr, getenv)
 	case "lock":
 		return runLock(ctx, args[1:], stdout, stderr, getenv)
+	case "deploy":
+		return runDeploy(ctx, args[1:], stdout, stderr, getenv)
 	case "inspect":
 		return runInspect(ctx, args[1:], stdout, stderr)
 	case "extensions":
@@ -80,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	return exitUsage
 }
 
-var commands = []string{"build", "check", "lock", "inspect", "extensions", "completion", "version", "help"}
+var commands = []string{"build", "check", "lock", "deploy", "inspect", "extensions", "completion", "version", "help"}
 
 func suggestCommand(s string) string {
 	for _, c := range commands {
@@ -117,6 +119,7 @@ Usage:
   brefimg build [flags] [APP_DIR]         build an image, push it and/or write it out
   brefimg check [flags] [APP_DIR]         run every check of a build; build nothing
   brefimg lock [flags] [APP_DIR]          pin the base and extension images in brefimg.lock
+  brefimg deploy [flags] REF              point Lambda functions at an image, by digest
   brefimg inspect REF|oci:DIR|tar:FILE    show what an image is made of
   brefimg extensions [--bref N] [--php X] list the Bref extension catalog
   brefimg completion bash|zsh|fish        print a shell completion script
