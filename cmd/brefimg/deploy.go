@@ -15,6 +15,7 @@ import (
 
 	"github.com/brefimg/brefimg/deploy"
 	"github.com/brefimg/brefimg/plan"
+	"github.com/brefimg/brefimg/registry"
 )
 
 const deployUsage = `Usage: brefimg deploy --function NAME[,NAME…] [flags] REF
@@ -118,6 +119,7 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	o.fs, o.getenv = fs, getenv
 	o.sources = map[string]source{"function": fromFlag}
+	o.jobs = registry.DefaultJobs
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()
 	client, err := o.client(nil)

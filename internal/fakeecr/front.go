@@ -213,7 +213,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name, rest := m[1], m[2]
 	if action != "" && f.ecr.isDenied(action) {
-		registryError(rec, r, http.StatusForbidden, "DENIED", accessDenied(action, repositoryARN(name)))
+		registryError(rec, r, http.StatusForbidden, "DENIED", AccessDenied(action, repositoryARN(name)))
 		return
 	}
 	repo, ok := f.ecr.Repository(name)

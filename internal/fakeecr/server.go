@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/brefimg/brefimg/internal/sigv4check"
 )
 
 // The registry the fake serves.
@@ -201,8 +203,9 @@ func (s *Server) checkPassword(password string) (known, expired bool) {
 	return ok, ok && !time.Now().Before(exp)
 }
 
-// accessDenied is the message AWS gives when the principal may not do action.
-func accessDenied(action, resource string) string {
+// AccessDenied is the message AWS gives when Principal may not do action
+// (e.g. "ecr:CreateRepository") on resource (an ARN).
+func AccessDenied(action, resource string) string {
 	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
 		Principal, action, resource, action)
 }
@@ -258,10 +261,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, call, nil, &apiError{"UnknownOperationException", ""})
 		return
 	}
-	keyID, authErr := verifySigV4(r, body, s.secrets, Region, "ecr")
+	keyID, authErr := sigv4check.Verify(r, body, s.secrets, Region, "ecr")
 	call.AccessKeyID = keyID
 	if authErr != nil {
-		s.answer(w, call, nil, &apiError{authErr.Type, authErr.Message})
+		s.answer(w, call, nil, &apiError{authErr.Code, authErr.Message})
 		return
 	}
 	resource := "*"
@@ -271,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resource = repositoryARN(req.RepositoryNames[0])
 	}
 	if s.isDenied("ecr:" + op) {
-		s.answer(w, call, nil, &apiError{"AccessDeniedException", accessDenied("ecr:"+op, resource)})
+		s.answer(w, call, nil, &apiError{"AccessDeniedException", AccessDenied("ecr:"+op, resource)})
 		return
 	}
 	var out any
