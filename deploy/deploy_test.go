@@ -64,7 +64,9 @@ func TestFunction(t *testing.T) {
 			setup: func(s *fakelambda.Server) { s.PollsUntilDone(3) },
 			want:  deploy.Result{Function: "api", Version: "$LATEST"}, updates: 1},
 		{name: "update failed", fn: fakelambda.Function{Name: "api", PackageType: "Image"}, img: img,
-			setup:  func(s *fakelambda.Server) { s.FailNextUpdate("api", "ImageAccessDenied", "Lambda does not have permission to access the ECR image.") },
+			setup: func(s *fakelambda.Server) {
+				s.FailNextUpdate("api", "ImageAccessDenied", "Lambda does not have permission to access the ECR image.")
+			},
 			failed: "ImageAccessDenied: Lambda does not have permission to access the ECR image", updates: 1},
 		{name: "conflict twice then success", fn: fakelambda.Function{Name: "api", PackageType: "Image"}, img: img,
 			setup: func(s *fakelambda.Server) { s.ConflictNext("api", 2) },
