@@ -80,6 +80,7 @@ type buildOptions struct {
 	fs           *pflag.FlagSet    // the parsed flags, to name the one an error is about
 	getenv       env               // the command's environment
 	deploy       deployOptions
+	sls          serverlessOptions
 }
 
 // newBuildFlags declares the flags of build (lock = false) or lock.
@@ -120,6 +121,7 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 		fs.IntVar(&o.ecr.MaxImages, "ecr-max-images", 0, "a repository brefimg creates expires untagged images beyond N (Serverless's provider.ecr.maxImages)")
 		group(fs, "Amazon ECR", "create-repo", "ecr-scan-on-push", "ecr-immutable-tags", "ecr-max-images")
 		addDeployFlags(fs, &o.deploy, "deploy")
+		addServerlessFlags(fs, &o.sls)
 	}
 	fs.StringVar(&o.mirror, "mirror", "", "pull Docker Hub images (bref/...) through this registry: HOST[/PREFIX]")
 	fs.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP / unverified TLS for this host (repeatable)")
@@ -421,6 +423,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	rep := newReporter(stderr, o.progress, o.quiet)
 	defer rep.wait()
 	rep.printFindings = func(fs []findings.Finding) { printFindings(stderr, fs, o.flags.AppDir, o.quiet, getenv) }
+	if o.sls.file != "" {
+		return o.runServerless(ctx, stdout, stderr, rep)
+	}
 	s, err := o.setup(rep, stderr)
 	if err != nil {
 		return usageError(stderr, "build", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -39,6 +40,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if *list {
 		return listChecks(stdout, o.json)
+	}
+	if o.sls.file != "" {
+		return usageError(stderr, "check", errors.New("--serverless works with build only for now: build --serverless runs every check of every image before it pushes anything (--dry-run shows what it would build)"))
 	}
 	ctx, cancel := o.withTimeout(ctx)
 	defer cancel()

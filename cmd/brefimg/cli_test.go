@@ -260,6 +260,10 @@ func TestExamplesParse(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(app, "Dockerfile"), []byte("FROM bref/php-80-fpm:1\nCOPY . /var/task\nCMD [\"public/index.php\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sls := "service: app\nprovider:\n  name: aws\n  ecr:\n    images:\n      web:\n        path: .\nfunctions:\n  web:\n    image: web\n"
+	if err := os.WriteFile(filepath.Join(app, "serverless.yml"), []byte(sls), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, ex := range examples {
 		t.Run(ex, func(t *testing.T) {
 			args := strings.Fields(ex)[1:]

@@ -101,3 +101,93 @@ func TestDeployToLambda(t *testing.T) {
 		}
 	}
 }
+
+// TestServerless builds every image of a serverless.yml (one per
+// architecture), pushes each where Serverless would
+// (<account>.dkr.ecr.<region>.amazonaws.com/serverless-<service>-<stage>:<image>,
+// the account from STS) and deploys the functions using them by digest.
+func TestServerless(t *testing.T) {
+	t.Parallel()
+	src := seeded(t)
+	e := fakeecr.Start(t)
+	l := fakelambda.Start(t, fakelambda.Options{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey})
+	l.AddFunction(fakelambda.Function{Name: "hello-prod-web", PackageType: "Image"})
+	l.AddFunction(fakelambda.Function{Name: "hello-prod-console", PackageType: "Image"})
+	l.AddFunction(fakelambda.Function{Name: "hello-prod-worker", PackageType: "Image", Architectures: []string{"arm64"}})
+	env := e.Environ(os.Environ())
+	for k, v := range l.Vars() {
+		env = append(env, k+"="+v)
+	}
+	dir := t.TempDir()
+	web, worker := neutralApp(t), neutralApp(t)
+	yml := `service: hello
+provider:
+  name: aws
+  region: ${env:AWS_REGION}
+  stage: ${opt:stage, 'dev'}
+  ecr:
+    images:
+      web:
+        path: ` + web + `
+      worker:
+        path: ` + worker + `
+        buildArgs:
+          HANDLER: worker.php
+functions:
+  web:
+    image: web
+  console:
+    image: {name: web}
+  worker:
+    image: {name: worker}
+    architecture: arm64
+  cron:
+    handler: cron.php
+`
+	files := map[string]string{
+		filepath.Join(dir, "serverless.yml"): yml,
+		filepath.Join(web, "Dockerfile"):     "FROM bref/php-84:3\nENV BREF_RUNTIME=fpm\nCOPY . /var/task\nCMD [\"public/index.php\"]\n",
+		filepath.Join(worker, "Dockerfile"):  "FROM bref/arm-php-84:3\nARG HANDLER\nENV BREF_RUNTIME=function APP_HANDLER=${HANDLER}\nCOPY . /var/task\nCMD [\"worker.php\"]\n",
+		filepath.Join(worker, "worker.php"):  "<?php return function ($event) { return 'ok'; };\n",
+	}
+	for p, c := range files {
+		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imagesFile := filepath.Join(t.TempDir(), "images.json")
+	code, stdout, stderr := brefimgProcess(t, env, "build", "--serverless", "--stage", "prod", "--mirror", src.Host,
+		"--deploy", "all", "--images-file", imagesFile, dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var images map[string]string
+	if b, err := os.ReadFile(imagesFile); err != nil || json.Unmarshal(b, &images) != nil {
+		t.Fatalf("images file: %v", err)
+	}
+	repo := fakeecr.Host + "/serverless-hello-prod@sha256:"
+	for _, fn := range []struct{ name, image string }{{"hello-prod-web", "web"}, {"hello-prod-console", "web"}, {"hello-prod-worker", "worker"}} {
+		got, _ := l.Function(fn.name)
+		if !strings.HasPrefix(images[fn.image], repo) || got.ImageUri != images[fn.image] || !strings.Contains(stdout, fn.image+" "+images[fn.image]) {
+			t.Errorf("%s runs %q; image %s is %q; stdout %q", fn.name, got.ImageUri, fn.image, images[fn.image], stdout)
+		}
+	}
+	if images["web"] == images["worker"] {
+		t.Error("the two images are the same")
+	}
+	if _, ok := e.ECR.Repository("serverless-hello-prod"); !ok {
+		t.Error("the repository Serverless uses was not created")
+	}
+	t.Run("needs a function it knows", func(t *testing.T) {
+		code, _, stderr := brefimgProcess(t, env, "build", "--serverless", "--mirror", src.Host, "--deploy", "cron", dir)
+		if code != exitUsage || !strings.Contains(stderr, "--deploy cron: no function") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("refuses the flags serverless.yml replaces", func(t *testing.T) {
+		code, _, stderr := brefimg(t, nil, "build", "--serverless", "--php", "8.4", dir)
+		if code != exitUsage || !strings.Contains(stderr, "--php cannot be used with --serverless") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+}
