@@ -1,6 +1,7 @@
 # brefimg: build, test, lint and a demo that needs no network and no Docker.
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GORELEASER ?= github.com/goreleaser/goreleaser/v2@v2.15.1
 BIN := bin/brefimg
 
 .PHONY: build test lint demo
@@ -13,8 +14,9 @@ build:
 test:
 	$(GO) test -race -count=1 ./...
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck, and go.mod as go mod tidy leaves it
 lint:
+	$(GO) mod tidy -diff
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
@@ -28,3 +30,17 @@ demo: build
 ## bench: side-by-side benchmark of brefimg, buildah and a crane script (cold, warm, no-op; app at 1x, 4x, 10x); writes BENCHMARKS.md
 bench: build
 	GO=$(GO) scripts/bench.sh
+
+.PHONY: release-snapshot release-check
+
+## release-snapshot: the release archives and checksums.txt in dist/, as a tag would publish them (GoReleaser)
+release-snapshot:
+	$(GO) run $(GORELEASER) release --snapshot --clean --skip=publish
+
+## release-check: build the release twice and check that the archives are the same bytes
+release-check: release-snapshot
+	mkdir -p bin
+	cp dist/checksums.txt bin/checksums.first
+	$(GO) run $(GORELEASER) release --snapshot --clean --skip=publish
+	diff bin/checksums.first dist/checksums.txt || (echo "the release is not reproducible"; exit 1)
+	@echo "reproducible: $$(wc -l < dist/checksums.txt) archives, same SHA-256 twice"

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	case "completion":
 		return runCompletion(args[1:], stdout, stderr)
 	case "version":
-		return runVersion(stdout)
+		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 {
 			return run(ctx, []string{args[1], "--help"}, stdout, stderr, getenv)
@@ -123,7 +123,7 @@ Usage:
   brefimg inspect REF|oci:DIR|tar:FILE    show what an image is made of
   brefimg extensions [--bref N] [--php X] list the Bref extension catalog
   brefimg completion bash|zsh|fish        print a shell completion script
-  brefimg version                         print the version
+  brefimg version [--json]                print the version and the commit it was built from
   brefimg help [COMMAND]                  show a command's help
 
 Example:
