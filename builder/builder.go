@@ -95,7 +95,9 @@ type Builder struct {
 	o   options
 }
 
-// New returns a Builder that reads images from src.
+// New returns a Builder that reads images from src. It removes the
+// temporary files that killed builds left in its temporary directory (see
+// layers.RemoveStaleTemp; the cache cleans its own when opened).
 func New(src Source, opts ...Option) (*Builder, error) {
 	o := options{tempDir: os.TempDir(), epoch: time.Unix(0, 0).UTC()}
 	for _, opt := range opts {
@@ -103,6 +105,7 @@ func New(src Source, opts ...Option) (*Builder, error) {
 			return nil, err
 		}
 	}
+	layers.RemoveStaleTemp(o.tempDir)
 	return &Builder{src: src, o: o}, nil
 }
 

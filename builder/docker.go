@@ -265,7 +265,7 @@ func (d *dockerBuild) context(ctx context.Context, s plan.Step) (*layers.Tree, e
 	if c, ok := d.contexts[key]; ok {
 		return c.tree, nil
 	}
-	t, skipped, err := layers.ContextTree(ctx, s.Dir, layers.WithIgnorePatterns(s.Ignore), layers.WithTempDir(d.tempDir))
+	t, skipped, err := layers.ContextTree(ctx, s.Dir, layers.WithIgnorePatterns(s.Ignore), layers.WithTempDir(d.tempDir), layers.WithExclude(d.r.excluded()...))
 	if err != nil {
 		return nil, d.stepError(s, err, "")
 	}
@@ -370,7 +370,9 @@ func (d *dockerBuild) reuse(dst *layers.Tree, img *srcImage, s plan.Step) ([]add
 // --chown, --chmod, --parents or --exclude; --link only for a top-level
 // SRC), where SRC is a directory that no symbolic link leads to in either
 // image; every layer is gzip, holds no whiteout, has an entry for SRC and
-// for the parent of every entry, all at or under SRC; SRC's entry in each
+// for the parent of every entry, all at or under SRC, declared before it
+// (so that no symbolic link of dst or of the image's lower layers can take
+// an entry out of SRC: see layers.LinkExposed); SRC's entry in each
 // layer has the owner and mode the copy gives SRC (those it already has in
 // dst, else 0755 and root); and no entry would put a directory over a
 // non-directory of dst or the reverse (the copy fails there).
@@ -412,6 +414,9 @@ func (d *dockerBuild) reusable(dst *layers.Tree, img *srcImage, s plan.Step) boo
 			have[e.Path] = true
 		}
 		if !have[src] {
+			return false
+		}
+		if _, exposed := layers.LinkExposed(entries, src); exposed {
 			return false
 		}
 		for _, e := range entries {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/plan"
+	"github.com/brefimg/brefimg/registry"
 )
 
 // pull reads ref for platform: by the digest the lock pins it to, or by
@@ -24,7 +25,7 @@ func (r *run) pull(ctx context.Context, stepName, ref string, platform v1.Platfo
 		what = "base image"
 	}
 	in := plan.Input{Name: stepName}
-	parsed, err := name.ParseReference(ref)
+	parsed, err := registry.ParseReference(ref)
 	if err != nil {
 		return nil, in, plan.Inputf(plan.FieldImage, "reading %s: %q is not an image reference: %v", what, ref, err)
 	}

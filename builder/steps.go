@@ -26,8 +26,10 @@ type added struct {
 }
 
 // imageStep adds the subtree Src of an image (a flag build's --ext): the
-// image's own blobs when every entry lies under Src and the layer is gzip,
-// else the Src subtree copied into a new layer.
+// image's own blobs when every entry lies under Src, no symbolic link can
+// take one elsewhere (see layers.LinkExposed) and the layer is gzip, else
+// the Src subtree copied into a new layer. An image that adds no file is
+// refused.
 func (r *run) imageStep(ctx context.Context, step plan.Step) ([]added, error) {
 	if step.Src != step.Dest {
 		return nil, plan.Inputf(plan.FieldImage, "copying %s from %s to %s: copying to another path is not supported yet", step.Src, step.Image, step.Dest)
@@ -38,16 +40,57 @@ func (r *run) imageStep(ctx context.Context, step plan.Step) ([]added, error) {
 	}
 	r.res.Inputs = append(r.res.Inputs, in)
 	out, reused, err := r.reuseLayers(img, step)
-	if err != nil || reused {
-		return out, err
+	if err != nil {
+		return nil, err
 	}
+	if !reused {
+		if out, err = r.copySubtree(ctx, img, step); err != nil {
+			return nil, err
+		}
+	}
+	if !addsFiles(out, step.Src) {
+		return nil, emptyImageError(step)
+	}
+	return out, nil
+}
+
+// copySubtree copies the Src subtree of img into a new layer, as
+// COPY --from=img Src Src does, and reports what it left out.
+func (r *run) copySubtree(ctx context.Context, img v1.Image, step plan.Step) ([]added, error) {
 	sub, left, err := layers.Subtree(ctx, img, step.Src, append(r.lopts, layers.WithExistingPrefix())...)
+	if layers.IsNotExist(err) {
+		return nil, emptyImageError(step)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("copying %s from %s: %w", step.Src, step.Image, err)
 	}
 	r.res.OnClose(sub.Close)
 	r.outsideFinding(step, left)
 	return []added{{layer: sub, entries: sub.Entries(), createdBy: step.CreatedBy, origin: plan.Origin{Kind: plan.OriginImage, Name: step.Name}}}, nil
+}
+
+// addsFiles reports whether the layers of an image step hold anything but
+// directories at or under src.
+func addsFiles(as []added, src string) bool {
+	for _, a := range as {
+		for _, e := range a.entries {
+			if e.Type != tar.TypeDir && under(e.Path, src) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// emptyImageError refuses an image step that would add nothing: an
+// extension image with no layer, only empty layers, or nothing but
+// directories under Src is not the extension the user asked for.
+func emptyImageError(step plan.Step) error {
+	field := plan.FieldImage
+	if step.Extension != "" {
+		field = plan.FieldExt
+	}
+	return plan.Inputf(field, "image %s holds no file under %s (no layer, only empty layers, or only directories): it would add nothing to the image, and no extension; check the image (a tampered mirror?), or do not add it", step.Image, step.Src)
 }
 
 // reuseLayers returns img's layers as they are when every entry of every
@@ -73,6 +116,9 @@ func (r *run) reuseLayers(img v1.Image, step plan.Step) (out []added, reused boo
 			if !reusable(e, step.Src) {
 				return nil, false, nil
 			}
+		}
+		if _, exposed := layers.LinkExposed(entries, step.Src); exposed {
+			return nil, false, nil // a symbolic link could take an entry out of Src
 		}
 		by := step.CreatedBy
 		if len(ls) > 1 {
@@ -105,7 +151,7 @@ func (r *run) outsideFinding(step plan.Step, left []layers.Entry) {
 // dirStep packs a local directory (the app) into layers: one per split
 // directory, then the rest.
 func (r *run) dirStep(ctx context.Context, step plan.Step) ([]added, error) {
-	opts := append(append([]layers.Option(nil), r.lopts...), layers.WithIgnorePatterns(step.Ignore))
+	opts := append(append([]layers.Option(nil), r.lopts...), layers.WithIgnorePatterns(step.Ignore), layers.WithExclude(r.excluded()...))
 	if r.b.o.cache != nil {
 		opts = append(opts, layers.WithCache(r.b.o.cache))
 	}
@@ -131,12 +177,26 @@ func (r *run) dirStep(ctx context.Context, step plan.Step) ([]added, error) {
 	return out, nil
 }
 
+// excluded lists the paths no local directory step copies: the plan's
+// (the build's own outputs) and the layer cache.
+func (r *run) excluded() []string {
+	ex := append([]string(nil), r.pl.Exclude...)
+	if r.b.o.cache != nil {
+		ex = append(ex, r.b.o.cache.Dir())
+	}
+	return ex
+}
+
 // skippedFindings reports the special files (sockets, devices, pipes) of
-// dir that were left out.
+// dir that were left out, and brefimg's own files (see excluded).
 func (r *run) skippedFindings(dir string, skipped []layers.Skipped, what string) {
 	for _, s := range skipped {
-		r.res.Findings = append(r.res.Findings, findings.Finding{ID: findings.IDSkipped, Severity: findings.Warning,
-			Path: path.Join(dir, s.Path), Message: what + s.Reason})
+		f := findings.Finding{ID: findings.IDSkipped, Severity: findings.Warning, Path: path.Join(dir, s.Path), Message: what + s.Reason}
+		if s.Excluded {
+			f.ID = findings.IDOwnFile
+			f.Message = fmt.Sprintf("%s%s; add %s to .dockerignore, or write it outside the app directory", what, s.Reason, s.Path)
+		}
+		r.res.Findings = append(r.res.Findings, f)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -16,6 +15,7 @@ import (
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/plan"
+	"github.com/brefimg/brefimg/registry"
 )
 
 // command dispatches one instruction of stage s.
@@ -386,7 +386,7 @@ func (d *dispatcher) copyFrom(s *stageState, a copyArgs, step *plan.Step) error 
 	if strings.EqualFold(a.from, plan.Scratch) {
 		return d.errorf(a.line, "%s: scratch holds no files: name an image or an earlier stage", text)
 	}
-	if _, err := name.ParseReference(a.from); err != nil {
+	if _, err := registry.ParseReference(a.from); err != nil {
 		return d.errorf(a.line, "%s: --from=%s is neither an earlier stage nor an image reference (%v)", text, a.from, err)
 	}
 	d.checkTag(a.from, a.line)

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -19,6 +18,7 @@ import (
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/plan"
+	"github.com/brefimg/brefimg/registry"
 )
 
 // maxDockerfile bounds the size of a Dockerfile Parse reads.
@@ -381,7 +381,7 @@ func (d *dispatcher) dispatch(i int) error {
 		s.envOps = []string{defaultPath}
 		s.workdir, s.cfg.WorkingDir = "/", "/"
 	default:
-		if _, err := name.ParseReference(base); err != nil {
+		if _, err := registry.ParseReference(base); err != nil {
 			return d.errorf(line, "FROM %s: not an image reference (%v): name an image such as bref/php-84:3, or an earlier stage", base, err)
 		}
 		d.checkTag(base, line)

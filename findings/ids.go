@@ -31,6 +31,7 @@ const (
 	IDUnreadable       = "not-world-readable"
 	IDOutsideCopy      = "ext-outside-opt"
 	IDSkipped          = "special-file-skipped"
+	IDOwnFile          = "own-file-skipped"
 	IDUnpinned         = "unpinned-refs"
 	IDLockStale        = "lock-stale"
 	IDUntagged         = "bref-untagged"
@@ -78,7 +79,7 @@ var Registry = []Check{
 	{IDVendorIgnored, "error", ".dockerignore excludes vendor/autoload.php from the app"},
 	{IDDevPackages, "warning", "vendor/ holds require-dev packages"},
 	{IDSecretDotenv, "warning", "the app holds a .env file"},
-	{IDSecretAuthJSON, "warning", "the app holds Composer's auth.json"},
+	{IDSecretAuthJSON, "warning", "the app holds Composer's auth.json, or container registry credentials (.docker/config.json, .dockercfg, a podman or skopeo auth.json) with a login"},
 	{IDSecretKey, "warning", "the app holds a private key"},
 	{IDSecretGit, "warning", "the app holds a .git directory"},
 	{IDIniScanDir, "error or warning", "PHP_INI_SCAN_DIR leaves out Bref's ini directory (error) or the app's php/conf.d (warning)"},
@@ -86,6 +87,7 @@ var Registry = []Check{
 	{IDUnreadable, "warning", "a build step writes files Lambda's non-root user cannot read, enter or execute"},
 	{IDOutsideCopy, "warning", "an extension image holds files outside the copied /opt; they were left out"},
 	{IDSkipped, "warning", "a special file of the app (socket, device, pipe) was left out"},
+	{IDOwnFile, "warning", "brefimg's layer cache or an output of the build (-o, --digest-file, --metadata-file) lies in the app directory and was left out of the image"},
 	{IDUnpinned, "warning", "an image was read by tag, not pinned by brefimg.lock"},
 	{IDLockStale, "warning", "a locked build found a tag brefimg.lock pins moved since the lock was written, or could not check it; it used the pinned digest"},
 	{IDUntagged, "warning", "a bref/ image is named without a tag, so it pulls whatever :latest is"},

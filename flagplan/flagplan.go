@@ -12,14 +12,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
-
 	"github.com/brefimg/brefimg/checks"
 	"github.com/brefimg/brefimg/composer"
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/plan"
+	"github.com/brefimg/brefimg/registry"
 )
 
 // Flags is what `brefimg build` is given on its command line (or its
@@ -83,7 +82,7 @@ func Plan(f Flags) (plan.Plan, error) {
 		return plan.Plan{}, err
 	}
 	if f.Base != "" {
-		if _, err := name.ParseReference(f.Base); err != nil {
+		if _, err := registry.ParseReference(f.Base); err != nil {
 			return plan.Plan{}, plan.Inputf(plan.FieldBase, "base image %q is not an image reference (%v): write REGISTRY/REPOSITORY:TAG or @sha256:DIGEST", f.Base, err)
 		}
 		pl.Base = f.Base

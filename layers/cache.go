@@ -63,33 +63,106 @@ type Cache struct {
 	mu    sync.Mutex
 	stats map[string]*statFile // by app root
 	hits  int
+	// failed is why the cache stopped being written (nil while it works);
+	// onDisable is told, once.
+	failed    error
+	onDisable func(error)
 }
 
+// cacheDirs are the subdirectories of a cache.
+var cacheDirs = []string{"layers", "lists", "stat", "tmp"}
+
 // OpenCache opens (creating it if needed) the cache in dir. maxSize bounds
-// its layers in bytes (0 means DefaultCacheSize).
+// its layers in bytes (0 means DefaultCacheSize). A cache that cannot be
+// written (read-only, full, not a directory) is an error: the caller
+// builds without one. Temporary files that killed builds left in the
+// cache are removed (see [RemoveStaleTemp]).
 func OpenCache(dir string, maxSize int64) (*Cache, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultCacheSize
 	}
-	for _, sub := range []string{"layers", "lists", "stat", "tmp"} {
+	for _, sub := range cacheDirs {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("opening layer cache %s: %w: choose another --cache-dir, or --no-cache", dir, err)
 		}
 	}
-	return &Cache{dir: dir, maxSize: maxSize, stats: map[string]*statFile{}, opened: time.Now().UnixNano()}, nil
+	for _, sub := range []string{"layers", "tmp"} {
+		if err := probeWrite(filepath.Join(dir, sub)); err != nil {
+			return nil, fmt.Errorf("opening layer cache %s: it cannot be written: %w: choose another --cache-dir, or --no-cache", dir, err)
+		}
+	}
+	c := &Cache{dir: dir, maxSize: maxSize, stats: map[string]*statFile{}, opened: time.Now().UnixNano()}
+	removeStale(c.tempDir(), func(string) bool { return true }, time.Now())
+	return c, nil
 }
 
+// probeWrite checks that a file can be created and written in dir.
+func probeWrite(dir string) error {
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	_, err = f.Write([]byte{0})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	os.Remove(f.Name())
+	return unwrapPathError(err)
+}
+
+// OnDisable sets f to be told, once, why the cache stopped being written
+// during a build (a full or read-only disk): the build then goes on
+// without it, in the temporary directory.
+func (c *Cache) OnDisable(f func(error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onDisable = f
+}
+
+// disable stops writing the cache, and says why once.
+func (c *Cache) disable(err error) {
+	c.mu.Lock()
+	first := c.failed == nil
+	if first {
+		c.failed = err
+	}
+	f := c.onDisable
+	c.mu.Unlock()
+	if first && f != nil {
+		f(fmt.Errorf("the layer cache %s cannot be written, building on without it: %w", c.dir, err))
+	}
+}
+
+// usable reports whether layers may be looked up in and written to c (a
+// nil cache is not).
+func (c *Cache) usable() bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failed == nil
+}
+
+// tempDir is where layers bound for the cache are written, on the same
+// file system, so that storing one is a rename.
+func (c *Cache) tempDir() string { return filepath.Join(c.dir, "tmp") }
+
 // WithCache reuses and keeps the layers FromDir and FromDirSplit make in c.
+// A cache that turns out not to be writable is left for the rest of the
+// build (see [Cache.OnDisable]).
 func WithCache(c *Cache) Option {
 	return func(o *options) error {
 		if c == nil {
 			return errors.New("cache must not be nil")
 		}
 		o.cache = c
-		o.tempDir = filepath.Join(c.dir, "tmp")
 		return nil
 	}
 }
+
+// Dir returns the cache's directory.
+func (c *Cache) Dir() string { return c.dir }
 
 // Hits returns how many layers were taken from the cache.
 func (c *Cache) Hits() int {
@@ -329,11 +402,13 @@ func (c *Cache) drop(key string) {
 }
 
 // store moves a freshly written layer into the cache; the layer then reads
-// from there and Close leaves it. Failing to cache is not an error.
+// from there and Close leaves it. Failing to cache is not an error: the
+// cache is left for the rest of the build.
 func (c *Cache) store(key string, l *Layer) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := os.Rename(l.path, c.blobPath(key)); err != nil {
+		c.disable(err)
 		return
 	}
 	l.path, l.cached = c.blobPath(key), true
@@ -350,6 +425,9 @@ func (c *Cache) store(key string, l *Layer) {
 func (c *Cache) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.failed != nil {
+		return nil // it cannot be written; the build said so
+	}
 	var errs []error
 	for root, sf := range c.stats {
 		for rel := range sf.Files {
@@ -371,7 +449,7 @@ func (c *Cache) Close() error {
 }
 
 // prune removes the least recently used layers beyond maxSize, and
-// temporary files older than a day (left by builds that were killed).
+// stale temporary files (left by builds that were killed).
 func (c *Cache) prune() error {
 	dir := filepath.Join(c.dir, "layers")
 	entries, err := os.ReadDir(dir)
@@ -409,13 +487,7 @@ func (c *Cache) prune() error {
 		c.drop(b.key)
 		total -= b.size
 	}
-	if tmps, err := os.ReadDir(filepath.Join(c.dir, "tmp")); err == nil {
-		for _, e := range tmps {
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
-				os.Remove(filepath.Join(c.dir, "tmp", e.Name()))
-			}
-		}
-	}
+	removeStale(c.tempDir(), func(string) bool { return true }, time.Now())
 	return nil
 }
 

@@ -37,7 +37,7 @@ func TestFileChangingWhileRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w, err := newLayerWriter(o)
+			w, err := newLayerWriter(o, o.tempDir)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -690,22 +690,14 @@ func (t *Tree) OverlayLayer(from *Tree, i int, l v1.Layer) *Change {
 			kept = append(kept, e)
 		}
 	}
-	for _, d := range opaques {
-		if n := t.get(d); n != nil && n.isDir() {
-			n.kids = map[string]*node{}
-		}
-	}
-	for _, p := range whiteouts {
-		t.remove(p)
-	}
+	t.applyWhiteouts(opaques, whiteouts)
 	for _, e := range kept {
 		hdr := &tar.Header{Typeflag: e.Type, Mode: e.Mode, Uid: e.UID, Gid: e.GID, Size: e.Size, Linkname: e.Linkname}
 		var c content = &layerContent{layer: l, name: e.Path}
 		if kc, ok := from.captured[i][e.Path]; ok {
 			c = kc
 		}
-		t.applyHeader(e.Path, hdr, c)
-		ch.add(e.Path)
+		ch.add(t.applyHeader(e.Path, hdr, c))
 	}
 	return ch
 }

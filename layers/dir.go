@@ -46,7 +46,8 @@ func ReadIgnoreFile(dir string) ([]string, error) {
 //
 // Symbolic links are stored as they are and never followed, wherever they
 // point. Hard links are stored as independent regular files. Sockets, named
-// pipes and devices are left out and reported by [Layer.Skipped].
+// pipes and devices are left out and reported by [Layer.Skipped], as are
+// the paths [WithExclude] names.
 //
 // Ignore patterns ([WithIgnorePatterns]) are matched as Docker does: a
 // directory they exclude is not even read, unless an exception ("!") pattern
@@ -97,7 +98,7 @@ func FromDirSplit(ctx context.Context, dir, dest string, splits []string, opts .
 	if err != nil {
 		return nil, err
 	}
-	d := &dirWalker{ctx: ctx, dir: dir, root: root, dest: dest, written: map[string]bool{".": true}}
+	d := &dirWalker{ctx: ctx, dir: dir, root: root, dest: dest, written: map[string]bool{".": true}, exclude: newExcluder(o.exclude)}
 	if o.matcher != nil {
 		d.ignore = &ignorer{pm: o.matcher}
 	}
@@ -190,40 +191,74 @@ func dirItem(p, rel string) item {
 
 // writeItems writes one layer of items, or takes it from the cache.
 func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipped, o *options) (*Layer, error) {
-	if o.cache != nil {
-		// Files whose stat changed are hashed (not compressed) to look the
-		// layer up; on a first build of the app everything is, so that is
-		// left to the writing below.
-		sums, known := o.cache.knownSums(d.root, items)
-		complete, hashed := known, false
-		for _, it := range items {
-			if _, ok := sums[it.rel]; !it.file || ok || !known {
-				continue
-			}
-			sum, err := hashFile(filepath.Join(d.root, filepath.FromSlash(it.rel)))
-			if err != nil {
-				complete = false // the write below names the file
-				break
-			}
-			sums[it.rel], hashed = sum, true
-		}
-		if complete {
-			if l := o.cache.lookup(layerKey(items, sums, o), items, o); l != nil {
-				o.cache.remember(d.root, items, sums, hashed)
-				l.skipped = skipped
-				return l, nil
-			}
+	c := o.cache
+	if c.usable() {
+		if l := lookupItems(d, items, skipped, o); l != nil {
+			return l, nil
 		}
 	}
-	w, err := newLayerWriter(o)
+	if !c.usable() {
+		l, _, err := writeLayerFile(ctx, d, items, skipped, o, o.tempDir)
+		return l, err
+	}
+	l, fresh, err := writeLayerFile(ctx, d, items, skipped, o, c.tempDir())
+	if isDiskError(err) {
+		// The cache cannot be written (full, read-only): that costs speed
+		// only. Build on without it, in the temporary directory.
+		c.disable(err)
+		l, _, err = writeLayerFile(ctx, d, items, skipped, o, o.tempDir)
+		return l, err
+	}
 	if err != nil {
 		return nil, err
+	}
+	c.remember(d.root, items, fresh, true)
+	c.store(layerKey(items, fresh, o), l)
+	return l, nil
+}
+
+// lookupItems returns the cached layer of items, or nil.
+func lookupItems(d *dirWalker, items []item, skipped []Skipped, o *options) *Layer {
+	// Files whose stat changed are hashed (not compressed) to look the
+	// layer up; on a first build of the app everything is, so that is
+	// left to the writing.
+	sums, known := o.cache.knownSums(d.root, items)
+	if !known {
+		return nil
+	}
+	hashed := false
+	for _, it := range items {
+		if _, ok := sums[it.rel]; !it.file || ok {
+			continue
+		}
+		sum, err := hashFile(filepath.Join(d.root, filepath.FromSlash(it.rel)))
+		if err != nil {
+			return nil // the write names the file
+		}
+		sums[it.rel], hashed = sum, true
+	}
+	l := o.cache.lookup(layerKey(items, sums, o), items, o)
+	if l == nil {
+		return nil
+	}
+	o.cache.remember(d.root, items, sums, hashed)
+	l.skipped = skipped
+	return l
+}
+
+// writeLayerFile writes one layer of items in dir, and returns the content
+// hash of each regular file, by relative path. A failure to create or write
+// the file in dir is a *diskError.
+func writeLayerFile(ctx context.Context, d *dirWalker, items []item, skipped []Skipped, o *options, dir string) (*Layer, map[string]string, error) {
+	w, err := newLayerWriter(o, dir)
+	if err != nil {
+		return nil, nil, err
 	}
 	fresh := map[string]string{}
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			w.abort()
-			return nil, err
+			return nil, nil, err
 		}
 		if !it.file {
 			err = w.add(it.header(), nil)
@@ -232,17 +267,12 @@ func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipp
 		}
 		if err != nil {
 			w.abort()
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	w.skipped = skipped
 	l, err := w.finish()
-	if err != nil || o.cache == nil {
-		return l, err
-	}
-	o.cache.remember(d.root, items, fresh, true)
-	o.cache.store(layerKey(items, fresh, o), l)
-	return l, nil
+	return l, fresh, err
 }
 
 // appRoot checks that dir is a readable directory and returns the path to
@@ -279,6 +309,7 @@ type dirWalker struct {
 	items   []item
 	skipped []Skipped
 	ignore  *ignorer
+	exclude excluder
 	// written holds the directories (relative, slash-separated) already
 	// written, so that the parents of a re-included file can be added.
 	written map[string]bool
@@ -340,6 +371,13 @@ func (d *dirWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 	info, err := de.Info()
 	if err != nil {
 		return readError("file", d.display(rel), err, "a+r")
+	}
+	if d.exclude.excludes(info) {
+		d.skipped = append(d.skipped, Skipped{Path: rel, Reason: excludedReason, Excluded: true})
+		if info.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
 	}
 	mode := info.Mode()
 	switch {

@@ -80,6 +80,9 @@ type Skipped struct {
 	Path string
 	// Reason says why, e.g. "socket: cannot be stored in an image".
 	Reason string
+	// Excluded is true for a path [WithExclude] names (brefimg's own
+	// file), false for a special file (socket, pipe, device).
+	Excluded bool
 }
 
 // The compression every layer this package writes uses; part of the digest
@@ -223,6 +226,7 @@ type layerWriter struct {
 	digest hash.Hash
 	diffID hash.Hash
 	size   countingWriter
+	sink   *fileSink
 
 	copyBuf []byte
 
@@ -239,14 +243,50 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func newLayerWriter(o *options) (*layerWriter, error) {
-	f, err := os.CreateTemp(o.tempDir, "brefimg-layer-*.tar.gz")
-	if err != nil {
-		return nil, fmt.Errorf("creating layer file in %q: %w", o.tempDir, err)
+// fileSink is where a layer file's bytes go; it keeps the first error
+// writing them (a full, read-only or failing disk), as opposed to an
+// error reading what goes into the layer.
+type fileSink struct {
+	w   io.Writer
+	err error
+}
+
+func (s *fileSink) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil && s.err == nil {
+		s.err = err
 	}
+	return n, err
+}
+
+// layerFileWriter is what writes a layer file's bytes: the file itself;
+// tests replace it to make the disk fail.
+var layerFileWriter = func(f *os.File) io.Writer { return f }
+
+// diskError is a failure to create or write a layer file in a directory:
+// the directory, not the layer's sources, is at fault.
+type diskError struct{ err error }
+
+func (e *diskError) Error() string { return e.err.Error() }
+func (e *diskError) Unwrap() error { return e.err }
+
+// isDiskError reports whether err is a *diskError.
+func isDiskError(err error) bool {
+	var de *diskError
+	return errors.As(err, &de)
+}
+
+// newLayerWriter starts a layer file in dir.
+func newLayerWriter(o *options, dir string) (*layerWriter, error) {
+	f, err := os.CreateTemp(dir, tempPattern(layerPrefix)+".tar.gz")
+	if err != nil {
+		return nil, &diskError{fmt.Errorf("creating layer file in %q: %w", dir, err)}
+	}
+	sink := &fileSink{w: layerFileWriter(f)}
 	w := &layerWriter{
 		f:         f,
-		buf:       bufio.NewWriterSize(f, 256<<10),
+		sink:      sink,
+		buf:       bufio.NewWriterSize(sink, 256<<10),
 		digest:    sha256.New(),
 		diffID:    sha256.New(),
 		epoch:     o.epoch,
@@ -302,7 +342,7 @@ func (w *layerWriter) add(hdr *tar.Header, content io.Reader) error {
 	hdr.PAXRecords = nil
 	hdr.Format = tar.FormatUnknown
 	if err := w.tw.WriteHeader(hdr); err != nil {
-		return fmt.Errorf("writing layer entry %q: %w", hdr.Name, err)
+		return w.failed(fmt.Errorf("writing layer entry %q: %w", hdr.Name, err))
 	}
 	if hdr.Size > 0 {
 		src := &errRecorder{r: io.LimitReader(content, hdr.Size)}
@@ -315,7 +355,7 @@ func (w *layerWriter) add(hdr *tar.Header, content io.Reader) error {
 			return &contentError{err: src.err}
 		}
 		if err != nil {
-			return fmt.Errorf("writing layer entry %q: %w", hdr.Name, err)
+			return w.failed(fmt.Errorf("writing layer entry %q: %w", hdr.Name, err))
 		}
 		if n != hdr.Size {
 			return &contentError{err: fmt.Errorf("it shrank while being read (%d of %d bytes)", n, hdr.Size)}
@@ -342,19 +382,19 @@ type fileReader interface {
 func (w *layerWriter) finish() (*Layer, error) {
 	if err := w.tw.Close(); err != nil {
 		w.abort()
-		return nil, fmt.Errorf("finishing layer tar: %w", err)
+		return nil, w.failed(fmt.Errorf("finishing layer tar: %w", err))
 	}
 	if err := w.gz.Close(); err != nil {
 		w.abort()
-		return nil, fmt.Errorf("finishing layer gzip: %w", err)
+		return nil, w.failed(fmt.Errorf("finishing layer gzip: %w", err))
 	}
 	if err := w.buf.Flush(); err != nil {
 		w.abort()
-		return nil, fmt.Errorf("writing layer file %q: %w", w.f.Name(), err)
+		return nil, w.failed(fmt.Errorf("writing layer file %q: %w", w.f.Name(), err))
 	}
 	if err := w.f.Close(); err != nil {
 		os.Remove(w.f.Name())
-		return nil, fmt.Errorf("writing layer file %q: %w", w.f.Name(), err)
+		return nil, &diskError{fmt.Errorf("writing layer file %q: %w", w.f.Name(), err)}
 	}
 	return &Layer{
 		path:      w.f.Name(),
@@ -365,6 +405,14 @@ func (w *layerWriter) finish() (*Layer, error) {
 		entries:   w.entries,
 		skipped:   w.skipped,
 	}, nil
+}
+
+// failed returns err, a *diskError when writing the layer file failed.
+func (w *layerWriter) failed(err error) error {
+	if w.sink.err != nil && !isDiskError(err) {
+		return &diskError{err}
+	}
+	return err
 }
 
 // abort closes and removes the partial layer file.

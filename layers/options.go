@@ -23,6 +23,7 @@ type options struct {
 
 	existingPrefix bool
 	cache          *Cache
+	exclude        []string
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -140,6 +141,24 @@ func WithContents(paths ...string) Option {
 func WithExistingPrefix() Option {
 	return func(o *options) error {
 		o.existingPrefix = true
+		return nil
+	}
+}
+
+// WithExclude makes [FromDir], [FromDirSplit] and [ContextTree] leave out
+// the files and directories at these paths of the host (absolute, or
+// relative to the working directory), whatever the ignore patterns say,
+// and report those they met as skipped ([Skipped.Excluded]): brefimg's own
+// layer cache and the outputs of a build, which a build would otherwise
+// bake into the next one's image. A path that does not exist, or lies
+// outside the directory, changes nothing.
+func WithExclude(paths ...string) Option {
+	return func(o *options) error {
+		for _, p := range paths {
+			if p != "" {
+				o.exclude = append(o.exclude, p)
+			}
+		}
 		return nil
 	}
 }

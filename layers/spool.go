@@ -32,7 +32,7 @@ func (s *spool) write(r io.Reader) (spanContent, error) {
 		if dir == "" {
 			dir = os.TempDir()
 		}
-		f, err := os.CreateTemp(dir, "brefimg-spool-*")
+		f, err := os.CreateTemp(dir, tempPattern(spoolPrefix))
 		if err != nil {
 			return spanContent{}, fmt.Errorf("creating spool file in %q: %w", dir, err)
 		}

@@ -22,7 +22,10 @@ import (
 // written nor returned.
 //
 // The image is flattened with [mutate.Extract] (whiteouts applied, upper
-// layers winning). The kept entries are written depth-first, siblings in
+// layers winning), and an entry whose parent directories hold a symbolic
+// link is taken to be where the link leads, as a runtime unpacking the
+// image puts it: opt/etc/passwd under a link opt/etc -> /etc is /etc/passwd,
+// left out, and the copy holds the link only. The kept entries are written depth-first, siblings in
 // byte order (the order of [FromDir]), with their type, mode, owner ids,
 // link target and content as in the image, empty owner names, ModTime set to
 // the epoch and no extended attributes.
@@ -55,8 +58,11 @@ func Subtree(ctx context.Context, img v1.Image, prefix string, opts ...Option) (
 	if err := s.read(ctx, img); err != nil {
 		return nil, nil, err
 	}
+	if err := s.followLinks(); err != nil {
+		return nil, nil, err
+	}
 	if len(s.kept) == 0 {
-		return nil, nil, fmt.Errorf("image has nothing at %q: check the image and the path", prefix)
+		return nil, nil, fmt.Errorf("image has nothing at %q: check the image and the path: %w", prefix, errNotExist)
 	}
 	if err := s.resolveLinks(ctx, img); err != nil {
 		return nil, nil, err
@@ -73,7 +79,7 @@ func Subtree(ctx context.Context, img v1.Image, prefix string, opts ...Option) (
 		}
 	}
 
-	w, err := newLayerWriter(o)
+	w, err := newLayerWriter(o, o.tempDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,6 +232,87 @@ func (s *subtree) read(ctx context.Context, img v1.Image) error {
 		}
 		return nil
 	})
+}
+
+// followLinks puts the entries whose parent directories hold a symbolic
+// link where a runtime unpacking the image puts them, the links followed
+// inside the root (as [ReadTree] does): an entry opt/etc/passwd under a
+// link opt/etc -> /etc is the image's /etc/passwd, which lies outside
+// prefix, so a copy of prefix keeps the link and leaves the file out, as
+// `COPY --from=img /opt /opt` does. Parents move before their contents; an
+// entry whose new place is taken stays out. An entry outside prefix that a
+// link leads into it is an error: its content was not read.
+func (s *subtree) followLinks() error {
+	paths := make([]string, 0, len(s.kept)+len(s.leftOut))
+	for p := range s.kept {
+		paths = append(paths, p)
+	}
+	for p := range s.leftOut {
+		paths = append(paths, p)
+	}
+	slices.SortFunc(paths, comparePaths)
+	for _, p := range paths {
+		dir, err := resolvePath(path.Dir(p), s.lookup)
+		if err != nil || dir == path.Dir(p) {
+			continue // not through a link (or unresolvable: withParents says so)
+		}
+		if err := s.move(p, path.Join(dir, path.Base(p))); err != nil {
+			return err
+		}
+	}
+	for _, e := range s.kept {
+		if e.typ != tar.TypeLink {
+			continue
+		}
+		if dir, err := resolvePath(path.Dir(e.linkname), s.lookup); err == nil {
+			e.linkname = path.Join(dir, path.Base(e.linkname))
+		}
+	}
+	return nil
+}
+
+// lookup describes the flattened image for resolvePath.
+func (s *subtree) lookup(p string) (byte, string, bool) {
+	if e, ok := s.kept[p]; ok {
+		return e.typ, e.linkname, true
+	}
+	if _, ok := s.ancestors[p]; ok {
+		return tar.TypeDir, "", true
+	}
+	if e, ok := s.leftOut[p]; ok {
+		return e.Type, e.Linkname, true
+	}
+	return 0, "", false
+}
+
+// move puts the entry at from at to instead, kept when to lies under
+// prefix, left out otherwise.
+func (s *subtree) move(from, to string) error {
+	e, kept := s.kept[from]
+	if !kept {
+		if within(to, s.prefix) {
+			return fmt.Errorf("image entry %q lies under a symbolic link that leads into %q: not supported; copy from an image without such links", from, s.prefix)
+		}
+		l := s.leftOut[from]
+		delete(s.leftOut, from)
+		if _, taken := s.leftOut[to]; !taken {
+			l.Path = to
+			s.leftOut[to] = l
+		}
+		return nil
+	}
+	delete(s.kept, from)
+	if within(to, s.prefix) {
+		if _, taken := s.kept[to]; !taken {
+			e.path = to
+			s.kept[to] = e
+		}
+		return nil
+	}
+	if _, taken := s.leftOut[to]; !taken {
+		s.leftOut[to] = Entry{Path: to, Type: e.typ, Mode: e.mode & 0o7777, Size: int64(len(e.data)), Linkname: e.linkname, UID: e.uid, GID: e.gid}
+	}
+	return nil
 }
 
 // maxLinkChain bounds how many hard links to hard links are followed.

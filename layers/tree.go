@@ -170,6 +170,34 @@ const maxLinks = 255
 // it inside the root: absolute targets start again at the root and ".."
 // never leaves it. Components that do not exist are kept as they are.
 func (t *Tree) Resolve(p string) (string, error) {
+	return resolvePath(p, func(q string) (byte, string, bool) {
+		n := t.get(q)
+		if n == nil {
+			return 0, "", false
+		}
+		return n.typ, n.linkname, true
+	})
+}
+
+// resolveParent returns p (absolute, clean) with the symbolic links of its
+// parent directories followed, the last component kept: where a runtime
+// unpacking an entry named p writes it. It returns p when that fails (a
+// loop, a file standing for a directory).
+func (t *Tree) resolveParent(p string) string {
+	if p == "/" {
+		return p
+	}
+	dir, err := t.Resolve(path.Dir(p))
+	if err != nil {
+		return p
+	}
+	return path.Join(dir, path.Base(p))
+}
+
+// resolvePath resolves p as [Tree.Resolve] does, in a tree that lookup
+// describes: the type and link target of the entry at an exact path, and
+// whether there is one.
+func resolvePath(p string, lookup func(string) (typ byte, linkname string, ok bool)) (string, error) {
 	rest := components(p)
 	cur := "/"
 	links := 0
@@ -181,21 +209,21 @@ func (t *Tree) Resolve(p string) (string, error) {
 			continue
 		}
 		next := path.Join(cur, c)
-		n := t.get(next)
+		typ, linkname, ok := lookup(next)
 		switch {
-		case n == nil:
+		case !ok:
 			cur = next
-		case n.typ == tar.TypeSymlink:
+		case typ == tar.TypeSymlink:
 			links++
 			if links > maxLinks {
 				return "", fmt.Errorf("resolving %s: more than %d symbolic links", p, maxLinks)
 			}
-			if path.IsAbs(n.linkname) {
+			if path.IsAbs(linkname) {
 				cur = "/"
 			}
 			// A relative target is relative to the link's directory, cur.
-			rest = append(components(n.linkname), rest...)
-		case n.typ != tar.TypeDir && len(rest) > 0:
+			rest = append(components(linkname), rest...)
+		case typ != tar.TypeDir && len(rest) > 0:
 			return "", fmt.Errorf("resolving %s: %s is not a directory", p, next)
 		default:
 			cur = next

@@ -19,7 +19,7 @@ import (
 // they are, and hard links kept as links. A directory the patterns exclude
 // is still there when a file inside it is re-included ("!"), with its own
 // mode. Sockets, named pipes and devices are left out and returned as
-// skipped. Contents are read from the disk when a layer is written.
+// skipped, as are the paths [WithExclude] names. Contents are read from the disk when a layer is written.
 //
 // The tree's root is dir itself (its mode as on disk). Any file or
 // directory that cannot be read is an error naming it. [WithTempDir] sets
@@ -39,7 +39,7 @@ func ContextTree(ctx context.Context, dir string, opts ...Option) (*Tree, []Skip
 	}
 	t := NewTree(o.tempDir)
 	t.root.mode = fileModeBits(info.Mode())
-	w := &contextWalker{ctx: ctx, dir: dir, root: root, t: t, pending: map[string]fs.FileInfo{}, inodes: map[inodeKey]*fileData{}}
+	w := &contextWalker{ctx: ctx, dir: dir, root: root, t: t, pending: map[string]fs.FileInfo{}, inodes: map[inodeKey]*fileData{}, exclude: newExcluder(o.exclude)}
 	if o.matcher != nil {
 		w.ignore = &ignorer{pm: o.matcher}
 	}
@@ -66,11 +66,12 @@ func fileModeBits(m fs.FileMode) int64 {
 }
 
 type contextWalker struct {
-	ctx    context.Context
-	dir    string
-	root   string
-	t      *Tree
-	ignore *ignorer
+	ctx     context.Context
+	dir     string
+	root    string
+	t       *Tree
+	ignore  *ignorer
+	exclude excluder
 	// pending holds the directories walked although excluded, in case an
 	// exception pattern re-includes something inside them.
 	pending map[string]fs.FileInfo
@@ -118,6 +119,13 @@ func (w *contextWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 			}
 			return nil
 		}
+	}
+	if w.exclude.excludes(info) {
+		w.skipped = append(w.skipped, Skipped{Path: rel, Reason: excludedReason, Excluded: true})
+		if info.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
 	}
 	if err := w.addParents(rel); err != nil {
 		return err

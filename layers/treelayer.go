@@ -48,7 +48,7 @@ func (t *Tree) WriteLayer(ctx context.Context, ch *Change, opts ...Option) (*Lay
 	if err := t.fetch(ctx, files); err != nil {
 		return nil, err
 	}
-	w, err := newLayerWriter(o)
+	w, err := newLayerWriter(o, o.tempDir)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,9 @@ const (
 // ReadTree reads the flattened file tree of img: the tar headers of every
 // layer, bottom layer first, one layer at a time and streaming, with the
 // whiteouts of each layer applied to the layers below it, as a container
-// runtime stacks them. Contents are not read: a file's content is fetched
+// runtime stacks them; symbolic links in the parent directories of an
+// entry are followed, inside the root, as a runtime follows them.
+// Contents are not read: a file's content is fetched
 // from its layer when a layer holding it is written. The regular files
 // under the prefixes given with [WithContents] (up to 1 MiB each) are the
 // exception: their contents are kept, so that small files such as
@@ -110,14 +112,7 @@ func (t *Tree) readLayer(ctx context.Context, l v1.Layer, capture []string) erro
 		}
 		entries = append(entries, pe)
 	}
-	for _, d := range opaques {
-		if n := t.get(d); n != nil && n.isDir() {
-			n.kids = map[string]*node{}
-		}
-	}
-	for _, p := range whiteouts {
-		t.remove(p)
-	}
+	t.applyWhiteouts(opaques, whiteouts)
 	captured := map[string]content{}
 	for _, pe := range entries {
 		var c content
@@ -132,6 +127,23 @@ func (t *Tree) readLayer(ctx context.Context, l v1.Layer, capture []string) erro
 	t.layerEntries = append(t.layerEntries, listed)
 	t.captured = append(t.captured, captured)
 	return nil
+}
+
+// applyWhiteouts empties the opaque directories and removes the whited-out
+// paths of a layer, following symbolic links in their parent directories
+// as a runtime does.
+func (t *Tree) applyWhiteouts(opaques, whiteouts []string) {
+	for _, d := range opaques {
+		if rd, err := t.Resolve(d); err == nil {
+			d = rd
+		}
+		if n := t.get(d); n != nil && n.isDir() {
+			n.kids = map[string]*node{}
+		}
+	}
+	for _, p := range whiteouts {
+		t.remove(t.resolveParent(p))
+	}
 }
 
 // underAny reports whether p is one of prefixes or lies under one.
@@ -161,13 +173,18 @@ func (t *Tree) ensureParents(p string) {
 
 // applyHeader sets the entry hdr describes at p, as extracting a layer
 // over the tree does: a directory over a directory changes its metadata
-// and keeps its contents; anything else replaces what was there.
-func (t *Tree) applyHeader(p string, hdr *tar.Header, c content) {
+// and keeps its contents; anything else replaces what was there. Symbolic
+// links in the parent directories of p are followed, inside the root, as
+// containerd and Docker follow them: an entry "opt/etc/passwd" under a
+// link opt/etc -> /etc lands at /etc/passwd. It returns where the entry
+// landed.
+func (t *Tree) applyHeader(p string, hdr *tar.Header, c content) string {
+	p = t.resolveParent(p)
 	if p == "/" {
 		if hdr.Typeflag == tar.TypeDir {
 			t.root.mode, t.root.uid, t.root.gid = hdr.Mode&0o7777, hdr.Uid, hdr.Gid
 		}
-		return
+		return p
 	}
 	t.ensureParents(p)
 	n := &node{path: p, typ: hdr.Typeflag, mode: hdr.Mode & 0o7777, uid: hdr.Uid, gid: hdr.Gid}
@@ -175,13 +192,13 @@ func (t *Tree) applyHeader(p string, hdr *tar.Header, c content) {
 	case tar.TypeDir:
 		if old := t.get(p); old != nil && old.isDir() {
 			old.mode, old.uid, old.gid = n.mode, n.uid, n.gid
-			return
+			return p
 		}
 		n.kids = map[string]*node{}
 	case tar.TypeReg:
 		n.file = &fileData{size: hdr.Size, content: c}
 	case tar.TypeLink:
-		target := t.get(imagePath(hdr.Linkname))
+		target := t.get(t.resolveParent(imagePath(hdr.Linkname)))
 		if target == nil || target.typ != tar.TypeReg {
 			n.typ = tar.TypeReg
 			n.file = &fileData{content: inlineContent(nil)}
@@ -193,9 +210,10 @@ func (t *Tree) applyHeader(p string, hdr *tar.Header, c content) {
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		n.devmajor, n.devminor = hdr.Devmajor, hdr.Devminor
 	default:
-		return // PAX global headers and other records hold no file
+		return p // PAX global headers and other records hold no file
 	}
 	t.get(path.Dir(p)).kids[path.Base(p)] = n
+	return p
 }
 
 // fetch reads the contents of files that live in image layers and were not

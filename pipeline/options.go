@@ -9,6 +9,7 @@ import (
 	"github.com/brefimg/brefimg/extensions"
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/lockfile"
+	"github.com/brefimg/brefimg/plan"
 	"github.com/brefimg/brefimg/registry"
 )
 
@@ -68,9 +69,15 @@ func WithPush(p Publisher, targets ...name.Reference) Option {
 }
 
 // WithOutputs writes the image to each output (OCI layout, tarball)
-// before any push.
+// before any push. An output that cannot be written there is an input
+// error before anything is built.
 func WithOutputs(outs ...registry.Output) Option {
 	return func(o *options) error {
+		for _, out := range outs {
+			if err := out.Check(); err != nil {
+				return plan.AsInput("", err)
+			}
+		}
 		o.outputs = outs
 		return nil
 	}

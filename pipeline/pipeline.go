@@ -114,7 +114,7 @@ func Run(ctx context.Context, b Builder, pl plan.Plan, planFindings []findings.F
 	switch {
 	case err == nil:
 		rep.Result = res
-	case o.checkOnly && errors.As(err, &rerr):
+	case o.checkOnly && errors.As(err, &rerr) && !errors.Is(err, registry.ErrBrokenImage):
 		// The registry cannot be reached or refuses: the app checks still run.
 		rep.Skipped = fmt.Sprintf("image checks skipped: %v", err)
 	default:

@@ -56,6 +56,13 @@ type Plan struct {
 	// File is the Dockerfile the plan was made from ("" for flag builds);
 	// findings and errors about a step name it with the step's Line.
 	File string
+	// Exclude lists paths of this machine (absolute, or relative to the
+	// working directory) that no step copies from a local directory,
+	// whatever its ignore patterns say: the files the build itself writes
+	// (its -o outputs, digest and metadata files), which would otherwise be
+	// baked into the next build's image. The builder leaves its own layer
+	// cache out too. Front ends leave it empty; the command fills it.
+	Exclude []string
 }
 
 // Stage is an earlier stage of a multi-stage Dockerfile, as plain data.

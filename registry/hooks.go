@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
@@ -49,8 +50,10 @@ type inputError interface {
 	IsInput() bool
 }
 
-// explain wraps err like wrap does, letting the hooks explain it first.
-func (c *Client) explain(op, s string, ref name.Reference, err error) error {
+// explain wraps err like wrap does, letting the hooks explain it first. A
+// 401 or 403 answer to a request that carried no credentials says that none
+// were found, and where brefimg looked.
+func (c *Client) explain(ctx context.Context, op, s string, ref name.Reference, err error) error {
 	if c.hooks.Explain != nil {
 		if x := c.hooks.Explain(ref, err); x != nil {
 			e := &Error{Op: op, Ref: s, Registry: ref.Context().RegistryStr(), Err: x}
@@ -59,5 +62,15 @@ func (c *Client) explain(op, s string, ref name.Reference, err error) error {
 			return e
 		}
 	}
-	return wrap(op, s, ref, err)
+	e := wrap(op, s, ref, err)
+	if e.input && refusedAuth(err) && c.anonymous(ctx, ref) {
+		e.Err = noCredentials(e.Registry, err)
+	}
+	return e
+}
+
+// anonymous reports whether the keychain has no credentials for ref's registry.
+func (c *Client) anonymous(ctx context.Context, ref name.Reference) bool {
+	a, err := authn.Resolve(ctx, c.keychain, ref.Context())
+	return err == nil && a == authn.Anonymous
 }

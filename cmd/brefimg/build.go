@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -208,6 +210,9 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 			return
 		}
 		v := f.Value.String()
+		if f.Name == "mirror" { // a credential in it is refused, and never shown
+			v = registry.Redact(v)
+		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			items := sv.GetSlice()
 			if f.Name == "build-arg" { // values may be secrets (COMPOSER_AUTH=…): names only
@@ -235,25 +240,41 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 }
 
 // cache opens the layer cache the flags ask for; nil with --no-cache, or
-// when the default cache directory cannot be had (a read-only home in CI):
-// then brefimg says so and builds without.
+// when the cache directory cannot be had or written (a read-only home in
+// CI, a full disk): then brefimg says so and builds without. A cache that
+// fails during the build is left the same way, with a warning.
 func (o *buildOptions) cache(stderr io.Writer) (*layers.Cache, error) {
 	if o.noCache {
 		return nil, nil
 	}
-	if o.cacheDir != "" {
-		return layers.OpenCache(o.cacheDir, 0)
+	dir := o.cacheDir
+	if dir == "" {
+		base, err := cacheHome(o.getenv)
+		if err != nil {
+			return nil, nil
+		}
+		dir = filepath.Join(base, "brefimg")
 	}
-	base, err := cacheHome(o.getenv)
-	if err != nil {
-		return nil, nil
-	}
-	c, err := layers.OpenCache(filepath.Join(base, "brefimg"), 0)
+	c, err := layers.OpenCache(dir, 0)
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: building without a layer cache: %v\n", err)
 		return nil, nil
 	}
+	c.OnDisable(func(err error) { fmt.Fprintf(stderr, "warning: %v\n", err) })
 	return c, nil
+}
+
+// ownFiles are the files the build writes (-o outputs, digest and metadata
+// files): the builder leaves them out of the app, so that a build does not
+// bake the previous one's outputs into its image.
+func (o *buildOptions) ownFiles() []string {
+	files := []string{o.digestFile, o.metadataFile}
+	for _, v := range o.outputs {
+		if out, err := registry.ParseOutput(v); err == nil {
+			files = append(files, out.Path)
+		}
+	}
+	return files
 }
 
 // imageFlags are the flags a Dockerfile replaces.
@@ -283,6 +304,7 @@ func (o *buildOptions) plan(ctx context.Context, client *registry.Client) (plan.
 	} else {
 		pl, fs, err = o.dockerfilePlan(ctx, client, dir, lock)
 	}
+	pl.Exclude = o.ownFiles()
 	return pl, fs, lock, err
 }
 
@@ -463,7 +485,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return o.fail(stderr, err)
 	}
 	if err := o.writeFiles(r.Digest, md); err != nil {
-		return o.fail(stderr, err)
+		return o.fail(stderr, afterPush(err, r))
 	}
 	if err := githubOutputs(getenv, imageURI(r), r.Digest.String(), r.Deployed); err != nil {
 		fmt.Fprintf(stderr, "warning: writing the GitHub Actions outputs: %v\n", err)
@@ -482,7 +504,9 @@ type setup struct {
 	outputs []registry.Output
 }
 
-// setup validates the flags that need no network and makes the client.
+// setup validates the flags that need no network and makes the client:
+// every reference, and (unless --dry-run) every output path, is checked
+// here, before anything is built or pushed.
 func (o *buildOptions) setup(rep *reporter, stderr io.Writer) (*setup, error) {
 	if err := o.policy().Validate(); err != nil {
 		return nil, err
@@ -504,16 +528,12 @@ func (o *buildOptions) setup(rep *reporter, stderr io.Writer) (*setup, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := o.checkSources(); err != nil {
+		return nil, err
+	}
 	s := &setup{client: client, repos: repos}
-	for _, t := range o.tags {
-		ref, err := client.Target(t)
-		if err != nil {
-			return nil, err
-		}
-		if h, ok := ecr.ParseHost(ref.Context().RegistryStr()); ok && h.Warning() != "" {
-			fmt.Fprintf(stderr, "warning: %s: %s\n", t, h.Warning())
-		}
-		s.targets = append(s.targets, ref)
+	if s.targets, err = o.targets(client, stderr); err != nil {
+		return nil, err
 	}
 	for _, v := range o.outputs {
 		out, err := registry.ParseOutput(v)
@@ -522,7 +542,119 @@ func (o *buildOptions) setup(rep *reporter, stderr io.Writer) (*setup, error) {
 		}
 		s.outputs = append(s.outputs, out)
 	}
+	if err := o.checkPaths(s.outputs); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// targets parses every -t, refusing one no registry would take; a tag
+// given twice is pushed once.
+func (o *buildOptions) targets(client *registry.Client, stderr io.Writer) ([]name.Reference, error) {
+	var out []name.Reference
+	for _, t := range o.tags {
+		if strings.HasPrefix(t, "-") {
+			return nil, fmt.Errorf("-t %q: -t takes a reference (REGISTRY/REPOSITORY:TAG), and %s is a flag: was the value left out?", t, t)
+		}
+		ref, err := client.Target(t)
+		if err != nil {
+			return nil, err
+		}
+		if p := refProblem(ref); p != "" {
+			return nil, fmt.Errorf("-t %q: %s", t, p)
+		}
+		if slices.ContainsFunc(out, func(r name.Reference) bool { return r.Name() == ref.Name() }) {
+			continue
+		}
+		if h, ok := ecr.ParseHost(ref.Context().RegistryStr()); ok && h.Warning() != "" {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", t, h.Warning())
+		}
+		out = append(out, ref)
+	}
+	return out, nil
+}
+
+// checkSources refuses a --base or --mirror that parses but names no
+// registry that could answer (a port out of range, a malformed
+// repository). A --base that does not parse at all is left to the front
+// end, which names it; --mirror has been parsed by the client already.
+func (o *buildOptions) checkSources() error {
+	if ref, err := name.ParseReference(o.flags.Base); o.flags.Base != "" && err == nil {
+		if p := refProblem(ref); p != "" {
+			return fmt.Errorf("--base %q: %s", o.flags.Base, p)
+		}
+	}
+	if o.mirror != "" {
+		m := strings.TrimPrefix(strings.TrimPrefix(o.mirror, "https://"), "http://")
+		host, _, _ := strings.Cut(m, "/")
+		if p := portProblem(host); p != "" {
+			return fmt.Errorf("--mirror %q: %s", o.mirror, p)
+		}
+	}
+	return nil
+}
+
+// pathComponent is a repository path component as the registry API
+// (distribution's reference grammar) takes it.
+var pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+
+// refProblem says what makes a parsed reference one no registry takes:
+// go-containerregistry parses ports and path components more loosely than
+// registries and the network do. It returns "" for a good one.
+func refProblem(ref name.Reference) string {
+	if p := portProblem(ref.Context().RegistryStr()); p != "" {
+		return p
+	}
+	for _, c := range strings.Split(ref.Context().RepositoryStr(), "/") {
+		switch {
+		case c == "":
+			return "the repository has an empty path component (//, or a / at either end)"
+		case !pathComponent.MatchString(c):
+			return fmt.Sprintf("path component %q of the repository must be lowercase letters and digits, separated by '.', '_', '__' or '-'", c)
+		}
+	}
+	return ""
+}
+
+// portProblem says what is wrong with the port of host ("host:port",
+// "[::1]:port"), "" when it has none or a good one.
+func portProblem(host string) string {
+	i := strings.LastIndex(host, ":")
+	if i < 0 || i < strings.LastIndex(host, "]") {
+		return ""
+	}
+	p := host[i+1:]
+	if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("port %s is not a port number (1 to 65535)", p)
+	}
+	return ""
+}
+
+// checkPaths checks, before anything is built or pushed, that every file
+// and output the flags name can be written there. A dry run writes
+// nothing, and checks nothing: the directories may be made before the
+// real build.
+func (o *buildOptions) checkPaths(outputs []registry.Output) error {
+	if o.dryRun {
+		return nil
+	}
+	files := []struct{ flag, path string }{
+		{"--digest-file", o.digestFile}, {"--metadata-file", o.metadataFile}, {"--images-file", o.sls.imagesFile},
+	}
+	for _, f := range files {
+		if f.path == "" {
+			continue
+		}
+		if err := registry.CheckFile(f.path); err != nil {
+			return fmt.Errorf("%s %s: %w", f.flag, f.path, err)
+		}
+	}
+	for _, out := range outputs {
+		if err := out.Check(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeFiles writes --digest-file and --metadata-file.
@@ -538,6 +670,23 @@ func (o *buildOptions) writeFiles(digest v1.Hash, md []byte) error {
 		}
 	}
 	return nil
+}
+
+// afterPush adds to err, a failure after the push, that the image was
+// pushed (and deployed), and where: the tags have moved.
+func afterPush(err error, r *pipeline.Report) error {
+	if len(r.Pushed) == 0 {
+		return err
+	}
+	refs := make([]string, len(r.Pushed))
+	for i, p := range r.Pushed {
+		refs[i] = p.String()
+	}
+	done := "the image was pushed"
+	if len(r.Deployed) > 0 {
+		done += fmt.Sprintf(" and deployed to %d function(s)", len(r.Deployed))
+	}
+	return fmt.Errorf("%w; %s: %s", err, done, strings.Join(refs, ", "))
 }
 
 // imageURI is the reference to deploy: the first pushed to Amazon ECR,

@@ -53,7 +53,6 @@ func TestBadInput(t *testing.T) {
 		{name: "tag is a digest", args: []string{"--bref", "1", "--php", "8.0", "-t", reg.Host + "/app@sha256:" + strings.Repeat("a", 64)}, want: []string{"digest"}},
 		{name: "unknown output scheme", args: []string{"--bref", "1", "--php", "8.0", "-o", "zip:out.zip"}, want: []string{`-o "zip:out.zip"`, "oci:DIR"}},
 		{name: "bad epoch", args: []string{"--source-date-epoch", "yesterday"}, want: []string{"--source-date-epoch"}},
-		{name: "unreachable registry", args: []string{"--bref", "1", "--php", "8.0", "--mirror", "127.0.0.1:1"}, want: []string{"127.0.0.1:1", "unreachable"}, noMirror: true},
 		{name: "missing image", args: []string{"--bref", "1", "--php", "8.1", "--base", "bref/does-not-exist:1"}, want: []string{"bref/does-not-exist:1", "no such image"}},
 		{name: "missing handler", args: []string{"--bref", "1", "--php", "8.0", "--cmd", "public/missing.php"}, want: []string{"handler-missing", "public/missing.php"}},
 		{name: "two app dirs", args: []string{"a", "b"}, want: []string{"one APP_DIR"}, noApp: true},

@@ -70,6 +70,9 @@ func (o *buildOptions) runServerless(ctx context.Context, stdout, stderr io.Writ
 			return usageError(stderr, "build", fmt.Errorf("--%s cannot be used with --serverless: serverless.yml names the images, their Dockerfiles and where they go", f))
 		}
 	}
+	if err := o.checkPaths(nil); err != nil {
+		return usageError(stderr, "build", err)
+	}
 	p, err := o.serverlessProject()
 	if err != nil {
 		return o.fail(stderr, err)
@@ -213,14 +216,20 @@ func (o *buildOptions) buildServerlessImage(ctx context.Context, client *registr
 func (o *buildOptions) printServerless(stdout, stderr io.Writer, built []builtImage) int {
 	uris := map[string]string{}
 	var deployed []deploy.Result
+	var pushed []string
 	for _, b := range built {
 		uris[b.Name] = b.Image
 		deployed = append(deployed, b.Deployed...)
+		pushed = append(pushed, b.Image)
+	}
+	// The images are pushed by now: a file that cannot be written says so.
+	afterPush := func(flag string, err error) int {
+		return o.fail(stderr, fmt.Errorf("%s: %w; the images were pushed: %s", flag, err, strings.Join(pushed, ", ")))
 	}
 	if o.sls.imagesFile != "" {
 		b, _ := json.MarshalIndent(uris, "", "  ")
 		if err := registry.WriteFile(o.sls.imagesFile, append(b, '\n')); err != nil {
-			return o.fail(stderr, fmt.Errorf("--images-file: %w", err))
+			return afterPush("--images-file", err)
 		}
 	}
 	md, _ := json.MarshalIndent(struct {
@@ -229,7 +238,7 @@ func (o *buildOptions) printServerless(stdout, stderr io.Writer, built []builtIm
 	md = append(md, '\n')
 	if o.metadataFile != "" {
 		if err := registry.WriteFile(o.metadataFile, md); err != nil {
-			return o.fail(stderr, fmt.Errorf("--metadata-file: %w", err))
+			return afterPush("--metadata-file", err)
 		}
 	}
 	if len(built) > 0 {

@@ -1,10 +1,13 @@
 // Package faultproxy is a reverse proxy in front of a test registry that
 // injects the faults real registries and networks produce: error answers
 // (500, 502, 503, 429 with Retry-After), connections reset in the middle of
-// a blob, slow answers and stalls. Tests count what it injected.
+// a blob, slow answers and stalls; and the lies of a broken or hostile
+// proxy: answers it corrupts, requests it rewrites before passing them on.
+// Tests count what it injected.
 package faultproxy
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +33,10 @@ const (
 	Stall Kind = "stall"
 	// Corrupt forwards the request and flips a byte of the answer's body.
 	Corrupt Kind = "corrupt"
+	// Rewrite forwards the request with its body changed by Body (by
+	// default a newline appended: a manifest stays valid JSON, and the
+	// registry stores it under another digest than the client computed).
+	Rewrite Kind = "rewrite"
 )
 
 // Fault is one rule: requests whose method and path match get the fault,
@@ -42,6 +49,8 @@ type Fault struct {
 	RetryAfter   string
 	Delay        time.Duration
 	Times        int
+	// Body rewrites the request body of a Rewrite fault (nil: append "\n").
+	Body func([]byte) []byte
 }
 
 // Proxy is a running fault-injecting proxy.
@@ -157,6 +166,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-p.stalls:
 		}
+	case Rewrite:
+		p.rewrite(w, r, f.Body)
 	case Corrupt:
 		rec := httptest.NewRecorder()
 		p.rp.ServeHTTP(rec, r)
@@ -170,4 +181,24 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(rec.Code)
 		w.Write(body)
 	}
+}
+
+// rewrite forwards r with its body passed through body.
+func (p *Proxy) rewrite(w http.ResponseWriter, r *http.Request, body func([]byte) []byte) {
+	if body == nil {
+		body = func(b []byte) []byte { return append(b, '\n') }
+	}
+	var b []byte
+	if r.Body != nil {
+		var err error
+		if b, err = io.ReadAll(r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	b = body(b)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	r.ContentLength = int64(len(b))
+	r.Header.Del("Content-Length")
+	p.rp.ServeHTTP(w, r)
 }

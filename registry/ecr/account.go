@@ -2,7 +2,9 @@ package ecr
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -27,11 +29,16 @@ func CallerAccount(ctx context.Context, region string) (string, error) {
 }
 
 // accountError is a failure to find the caller's account: the
-// credentials' fault, the user's to fix.
+// credentials' fault, the user's to fix, unless STS could not be reached.
 type accountError struct{ err error }
 
 func (e *accountError) Error() string { return e.err.Error() }
 func (e *accountError) Unwrap() error { return e.err }
 
-// IsInput reports that the user must fix it.
-func (e *accountError) IsInput() bool { return true }
+// IsInput reports that the user must fix it: anything but a network
+// failure (which exits 1, for CI to retry).
+func (e *accountError) IsInput() bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return !errors.As(e.err, &op) && !errors.As(e.err, &dns)
+}

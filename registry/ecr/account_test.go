@@ -2,6 +2,7 @@ package ecr
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/brefimg/brefimg/internal/fakeecr"
@@ -23,5 +24,21 @@ func TestCallerAccount(t *testing.T) {
 	}
 	if s.Count("GetCallerIdentity") != 1 {
 		t.Errorf("calls %+v", s.Calls())
+	}
+}
+
+// TestCallerAccountUnreachable is a network failure, not bad input: CI may
+// retry it.
+func TestCallerAccountUnreachable(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	t.Setenv("HOME", t.TempDir())
+	_, err := CallerAccount(context.Background(), "us-east-1")
+	var in interface{ IsInput() bool }
+	if err == nil || !errors.As(err, &in) || in.IsInput() {
+		t.Errorf("error %v, want one that is not the input's fault", err)
 	}
 }

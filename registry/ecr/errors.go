@@ -131,7 +131,7 @@ func translate(op string, host Host, repo, action string, err error) *Error {
 			e.Err = fmt.Errorf("%s: %s (an ECR service quota of the account is reached)", api.ErrorCode(), api.ErrorMessage())
 		}
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
-		e.input = true
+		// Not the input's fault: the same command may work later (exit 1).
 		e.Err = fmt.Errorf("the ECR API endpoint for %s is unreachable: %v (check the network, HTTPS_PROXY, or AWS_ENDPOINT_URL_ECR)", host.Region, err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 	}
