@@ -209,13 +209,13 @@ func (c *Client) remoteOptions(ctx context.Context, ref name.Reference, rt http.
 // Resolved says where an image was actually read from.
 type Resolved struct {
 	// Ref is the reference as asked for, e.g. "bref/php-80-fpm:1".
-	Ref string
+	Ref string `json:"ref"`
 	// Name is the reference actually pulled (after the mirror).
-	Name string
+	Name string `json:"pulled"`
 	// Digest is the digest of the image manifest used (the platform's child when Ref is an index).
-	Digest v1.Hash
+	Digest v1.Hash `json:"digest"`
 	// Index is the digest of the index Ref pointed at, if it was one.
-	Index *v1.Hash
+	Index *v1.Hash `json:"index,omitempty"`
 }
 
 // Image reads the image s for platform: its manifest and config only; layers

@@ -712,18 +712,28 @@ func (o *buildOptions) printResult(stdout, stderr io.Writer, rep *reporter, r *p
 		result = r.Pushed[0].String()
 	}
 	rep.summary(result, r.Result.Image, r.Result.Added())
+	if len(r.Pushed) == 0 && len(o.outputs) == 0 && !o.quiet {
+		fmt.Fprintln(stderr, "note: nothing was pushed or written (no -t and no -o): the build was checked, and its digest is printed")
+	}
+	var refs []string // each digest reference once: two tags of a repository are one
 	for _, p := range r.Pushed {
-		if _, ok := ecr.ParseHost(p.Context().RegistryStr()); ok && !o.quiet {
+		if !slices.Contains(refs, p.String()) {
+			refs = append(refs, p.String())
+		}
+	}
+	for _, p := range refs {
+		if _, ok := ecr.ParseHost(strings.SplitN(p, "/", 2)[0]); ok && !o.quiet {
 			fmt.Fprintf(stderr, "ImageUri: %s\n", p)
 		}
 	}
 	switch {
 	case o.json:
 		stdout.Write(md)
-	case len(r.Pushed) == 0:
-		fmt.Fprintln(stdout, r.Digest)
+	case o.quiet || len(refs) == 0:
+		// One line, for IMG=$(brefimg build -q …): the reference to deploy.
+		fmt.Fprintln(stdout, imageURI(r))
 	default:
-		for _, p := range r.Pushed {
+		for _, p := range refs {
 			fmt.Fprintln(stdout, p)
 		}
 	}
@@ -747,6 +757,8 @@ func parseEpoch(flag, envValue string) (time.Time, error) {
 
 // Metadata is what --metadata-file and --json write.
 type Metadata struct {
+	// Brefimg is the brefimg that built the image.
+	Brefimg    Version            `json:"brefimg"`
 	References []string           `json:"references"`
 	Digest     string             `json:"digest"`
 	MediaType  string             `json:"mediaType"`
@@ -779,7 +791,7 @@ func metadata(r *pipeline.Report, repos []ecr.Repository) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("computing the image digest: %w", err)
 	}
-	md := Metadata{References: []string{}, Digest: d.String(), MediaType: string(m.MediaType), Platform: res.Platform.String(),
+	md := Metadata{Brefimg: buildVersion(), References: []string{}, Digest: d.String(), MediaType: string(m.MediaType), Platform: res.Platform.String(),
 		Base: res.Base, Inputs: res.Inputs, Findings: r.Findings, Repositories: repos, Deployments: r.Deployed}
 	if md.Inputs == nil {
 		md.Inputs = []plan.Input{}
@@ -788,7 +800,9 @@ func metadata(r *pipeline.Report, repos []ecr.Repository) ([]byte, error) {
 		md.Findings = []findings.Finding{}
 	}
 	for _, p := range pushed {
-		md.References = append(md.References, p.String())
+		if !slices.Contains(md.References, p.String()) {
+			md.References = append(md.References, p.String())
+		}
 	}
 	for i, l := range m.Layers {
 		lm := LayerMetadata{Digest: l.Digest.String(), Size: l.Size, MediaType: string(l.MediaType)}

@@ -43,9 +43,11 @@ func TestDeployToLambda(t *testing.T) {
 		t.Fatalf("pushed %q; the function runs %q with aliases %+v", ref, fn.ImageUri, fn.Aliases)
 	}
 	var md Metadata
-	if b, err := os.ReadFile(meta); err != nil || json.Unmarshal(b, &md) != nil {
+	b, err := os.ReadFile(meta)
+	if err != nil || json.Unmarshal(b, &md) != nil {
 		t.Fatalf("metadata: %v", err)
 	}
+	validateMetadata(t, b)
 	if len(md.Deployments) != 1 || md.Deployments[0].Version != "1" || md.Deployments[0].Image != ref || !strings.HasSuffix(md.Deployments[0].ARN, ":function:api") {
 		t.Errorf("metadata deployments %+v", md.Deployments)
 	}

@@ -91,6 +91,7 @@ func TestPushToECR(t *testing.T) {
 	if err := json.Unmarshal(b, &md); err != nil {
 		t.Fatal(err)
 	}
+	validateMetadata(t, b)
 	if len(md.Repositories) != 1 || !md.Repositories[0].Created || md.Repositories[0].Region != fakeecr.Region {
 		t.Errorf("metadata repositories %+v", md.Repositories)
 	}

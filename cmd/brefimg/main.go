@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -18,6 +19,7 @@ const (
 	exitOK    = 0
 	exitBuild = 1 // the build or a push failed
 	exitUsage = 2 // bad usage or bad input
+	// 128 + the signal's number when interrupted: 130 after Ctrl-C.
 )
 
 // memoryLimit keeps brefimg's heap small on big apps (GOMEMLIMIT overrides
@@ -29,13 +31,21 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value // the signal that interrupted the run
 	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C ends brefimg at once
+		sig := <-signals
+		got.Store(sig)
+		cancel()
+		signal.Stop(signals) // a second Ctrl-C ends brefimg at once
 	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	cancel()
+	if sig, ok := got.Load().(syscall.Signal); ok && code != exitOK {
+		code = 128 + int(sig) // as shells report it: 130 after Ctrl-C, 143 after SIGTERM
+	}
 	os.Exit(code)
 }
 
@@ -130,5 +140,7 @@ Example:
   brefimg build --bref 1 --php 8.0 --ext redis,gmp -t 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1 .
 
 Run 'brefimg help COMMAND' for a command's flags.
-Exit codes: 0 success, 1 build failed, 2 bad usage or input.
+Exit codes: 0 success; 1 the build, a push or a deploy failed (network
+failures included: a retry may succeed); 2 bad usage or input (the message
+names it); 130 interrupted (Ctrl-C), 143 terminated.
 `

@@ -74,7 +74,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 			}
 			err := cmd.Wait() // a build that ignored the signal would hang here
 			ee, ok := err.(*exec.ExitError)
-			if !ok || ee.ExitCode() != exitBuild || !strings.Contains(stderr.String(), "interrupted") {
+			if !ok || ee.ExitCode() != 128+int(sig) || !strings.Contains(stderr.String(), "interrupted") {
 				t.Errorf("exit %v, stderr %s", err, stderr)
 			}
 			if left := leftovers(t, out, tmp); len(left) > 0 {
