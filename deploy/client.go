@@ -5,17 +5,17 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/brefimg/brefimg/plan"
+	"github.com/brefimg/brefimg/registry/ecr"
 )
 
 // NewClient returns a Lambda API client for region, configured by the AWS
 // SDK's default chain (AWS_* variables, ~/.aws/config and credentials,
 // AWS_ENDPOINT_URL_LAMBDA, …), having checked that credentials can be had.
 func NewClient(ctx context.Context, region string) (*lambda.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	cfg, err := ecr.LoadAWSConfig(ctx, region)
 	if err != nil {
 		return nil, plan.AsInput(plan.FieldFunction, fmt.Errorf("reading the AWS configuration: %w", err))
 	}

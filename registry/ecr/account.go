@@ -7,7 +7,6 @@ import (
 	"net"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -17,7 +16,7 @@ import (
 // <account>.dkr.ecr.<region>.amazonaws.com tools such as the Serverless
 // Framework push to.
 func CallerAccount(ctx context.Context, region string) (string, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	cfg, err := LoadAWSConfig(ctx, region)
 	if err != nil {
 		return "", &accountError{fmt.Errorf("reading the AWS configuration: %w", err)}
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 )
 
@@ -17,11 +16,7 @@ import (
 // FIPS and dual-stack hosts get the matching API endpoints unless an
 // endpoint is configured.
 func newClient(ctx context.Context, host Host) (*ecr.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if host.Region != "" {
-		opts = append(opts, config.WithRegion(host.Region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := LoadAWSConfig(ctx, host.Region)
 	if err != nil {
 		return nil, &configError{err}
 	}
