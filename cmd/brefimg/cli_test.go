@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brefimg/brefimg/findings"
 	"github.com/creack/pty"
 	"github.com/spf13/pflag"
 )
@@ -369,8 +370,18 @@ func TestTerminalBars(t *testing.T) {
 		t.Fatalf("%v: %s", err, screen)
 	}
 	s := string(screen)
-	if !regexp.MustCompile(`sha256:[0-9a-f]{12} app +\[=+\] [0-9.]+ KiB / [0-9.]+ KiB done`).MatchString(s) {
+	if !regexp.MustCompile(`sha256:[0-9a-f]{12} app +\[=+\] [0-9.]+ [kM]?B / [0-9.]+ [kM]?B done`).MatchString(s) {
 		t.Errorf("the app layer's bar did not render to the end:\n%q", s)
+	}
+	if !strings.Contains(s, "\x1b[33mwarning:\x1b[0m built from tags") {
+		t.Errorf("the warning is not coloured on a terminal:\n%q", s)
+	}
+	// Every event is printed, the last ones too, though the bars have stopped.
+	if !strings.Contains(s, "pushed manifest "+reg.Host+"/app:tty") {
+		t.Errorf("terminal output lacks the pushed manifest line:\n%q", s)
+	}
+	if strings.Contains(s, "MiB") || strings.Contains(s, "KiB") || strings.Contains(s, " b ") || strings.Contains(s, "KB") {
+		t.Errorf("terminal output mixes units (kB/MB in lines, KiB/MiB in bars):\n%q", s)
 	}
 	if !strings.Contains(s, "app") || !strings.Contains(s, "built "+reg.Host+"/app@sha256:") {
 		t.Errorf("terminal output lacks the app layer bar or the summary:\n%q", s)
@@ -414,5 +425,36 @@ func TestReadmeKnowsEveryFlag(t *testing.T) {
 				t.Errorf("README.md names --%s, which no command has", f[1])
 			}
 		}
+	}
+}
+
+// TestColor: severities are coloured on a terminal only, never with
+// NO_COLOR set (https://no-color.org).
+func TestColor(t *testing.T) {
+	t.Parallel()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	tests := []struct {
+		name string
+		w    io.Writer
+		env  map[string]string
+		want bool
+	}{
+		{"terminal", tty, nil, true},
+		{"terminal with NO_COLOR", tty, map[string]string{"NO_COLOR": "1"}, false},
+		{"not a terminal", &bytes.Buffer{}, nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			on := colorOn(tc.w, func(k string) string { return tc.env[k] })
+			line := colored("error: x [id]", findings.Error, on)
+			if on != tc.want || strings.Contains(line, "\x1b[") != tc.want {
+				t.Errorf("colour %v, line %q; want colour %v", on, line, tc.want)
+			}
+		})
 	}
 }

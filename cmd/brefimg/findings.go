@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mattn/go-isatty"
+
 	"github.com/brefimg/brefimg/findings"
 )
 
@@ -16,6 +18,7 @@ import (
 // quiet hides warnings.
 func printFindings(w io.Writer, fs []findings.Finding, appDir string, quiet bool, getenv env) {
 	github := getenv("GITHUB_ACTIONS") == "true"
+	color := colorOn(w, getenv)
 	for _, sev := range []findings.Severity{findings.Error, findings.Warning} {
 		if sev == findings.Warning && quiet {
 			continue
@@ -31,10 +34,34 @@ func printFindings(w io.Writer, fs []findings.Finding, appDir string, quiet bool
 			if github {
 				fmt.Fprintln(w, annotation(f, appFile))
 			} else {
-				fmt.Fprintln(w, f.String())
+				fmt.Fprintln(w, colored(f.String(), f.Severity, color))
 			}
 		}
 	}
+}
+
+// colorOn reports whether w is a terminal and NO_COLOR is not set
+// (https://no-color.org): then severities are coloured.
+func colorOn(w io.Writer, getenv env) bool {
+	f, ok := w.(*os.File)
+	return ok && getenv("NO_COLOR") == "" && isatty.IsTerminal(f.Fd())
+}
+
+// colored paints the severity that starts line: errors red, warnings yellow.
+func colored(line string, sev findings.Severity, on bool) string {
+	if !on {
+		return line
+	}
+	code := "33" // yellow
+	if sev == findings.Error {
+		code = "1;31" // bold red
+	}
+	prefix := string(sev) + ":"
+	rest, ok := strings.CutPrefix(line, prefix)
+	if !ok {
+		return line
+	}
+	return "\x1b[" + code + "m" + prefix + "\x1b[0m" + rest
 }
 
 // annotation is a GitHub Actions workflow command for f:

@@ -131,7 +131,9 @@ func (r *reporter) track(img v1.Image, targets []name.Reference) v1.Image {
 		for _, l := range m.Layers {
 			total += l.Size
 		}
-		t.r.total = r.bar("total", total, mpb.BarPriority(1<<20)) // drawn last
+		if total > 0 {
+			t.r.total = r.bar("total", total, mpb.BarPriority(1<<20)) // drawn last
+		}
 	}
 	return t
 }
@@ -139,8 +141,10 @@ func (r *reporter) track(img v1.Image, targets []name.Reference) v1.Image {
 func (r *reporter) bar(name string, total int64, opts ...mpb.BarOption) *mpb.Bar {
 	return r.bars.AddBar(total, append([]mpb.BarOption{
 		mpb.PrependDecorators(decor.Name(name, decor.WC{C: decor.DindentRight | decor.DextraSpace})),
-		mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f"), decor.Name(" "),
-			decor.OnComplete(decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), "done")),
+		// Sizes as the event lines and the summary write them (kB, MB).
+		mpb.AppendDecorators(decor.Any(func(st decor.Statistics) string {
+			return humanBytes(st.Current) + " / " + humanBytes(st.Total)
+		}), decor.Name(" "), decor.OnComplete(decor.Name(""), "done")),
 	}, opts...)...)
 }
 
