@@ -44,3 +44,15 @@ release-check: release-snapshot
 	$(GO) run $(GORELEASER) release --snapshot --clean --skip=publish
 	diff bin/checksums.first dist/checksums.txt || (echo "the release is not reproducible"; exit 1)
 	@echo "reproducible: $$(wc -l < dist/checksums.txt) archives, same SHA-256 twice"
+
+.PHONY: image
+
+IMAGE ?=
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+
+## image: brefimg itself as a minimal image, built by brefimg (image/Dockerfile): -t $(IMAGE) if set, and oci:dist/image
+image:
+	mkdir -p dist/image-context
+	CGO_ENABLED=0 $(GO) build -trimpath -o dist/image-context/brefimg ./cmd/brefimg
+	cp $(CA_BUNDLE) dist/image-context/ca-certificates.crt
+	dist/image-context/brefimg build -f image/Dockerfile --platform linux/$$($(GO) env GOARCH) -o oci:dist/image $(if $(IMAGE),-t $(IMAGE)) dist/image-context

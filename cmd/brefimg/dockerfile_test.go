@@ -9,9 +9,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/brefimg/brefimg/internal/fixtures"
 	"github.com/brefimg/brefimg/lockfile"
+	"github.com/brefimg/brefimg/registry"
 )
 
 func dockerfilePath(name string) string {
@@ -132,5 +134,44 @@ func TestArmDockerfile(t *testing.T) {
 	code, _, stderr = brefimg(t, nil, "build", "-f", df, "--platform", "linux/amd64", "--mirror", reg.Host, "-o", "oci:"+filepath.Join(t.TempDir(), "l"), neutralApp(t))
 	if code != exitUsage || !strings.Contains(stderr, "linux/arm64") {
 		t.Errorf("--platform linux/amd64 on an arm64 base: exit %d, %s", code, stderr)
+	}
+}
+
+// TestBrefimgImage builds image/Dockerfile (make image: brefimg as an image)
+// from a stand-in binary and CA bundle: FROM scratch, the files world
+// readable, the binary executable, brefimg the entrypoint.
+func TestBrefimgImage(t *testing.T) {
+	t.Parallel()
+	ctxDir := t.TempDir()
+	for name, mode := range map[string]os.FileMode{"brefimg": 0o755, "ca-certificates.crt": 0o644} {
+		if err := os.WriteFile(filepath.Join(ctxDir, name), []byte("stand-in "+name+"\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "layout")
+	code, _, stderr := brefimg(t, nil, "build", "-q", "-f", filepath.Join("..", "..", "image", "Dockerfile"), "-o", "oci:"+out, ctxDir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	img, err := registry.Output{Kind: registry.OutputOCI, Path: out}.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cf.Config.Entrypoint, " ") != "/usr/local/bin/brefimg" {
+		t.Errorf("entrypoint %q", cf.Config.Entrypoint)
+	}
+	tree := files(t, img)
+	if f, ok := tree["/usr/local/bin/brefimg"]; !ok || f.Mode&0o111 == 0 {
+		t.Errorf("the binary is missing or not executable: %+v", f)
+	}
+	if _, ok := tree["/etc/ssl/certs/ca-certificates.crt"]; !ok {
+		t.Error("the CA bundle is missing")
 	}
 }

@@ -281,7 +281,11 @@ func humanBytes(n int64) string {
 
 // Built notes the images a build read, and names its layers for the bars.
 func (r *reporter) Built(res *plan.Result) {
-	r.linef("base %s -> %s", res.Base.Ref, res.Base.Digest)
+	if res.Base.Ref == plan.Scratch {
+		r.linef("base scratch (empty)")
+	} else {
+		r.linef("base %s -> %s", res.Base.Ref, res.Base.Digest)
+	}
 	for _, in := range res.Inputs {
 		r.linef("extension %s: %s -> %s", in.Name, in.Ref, in.Digest)
 	}
