@@ -142,7 +142,8 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the result")
 	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto (bars on a terminal, plain lines otherwise), plain or none")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the effective configuration and plan, build nothing")
-	group(fs, "Display", "quiet", "progress", "dry-run")
+	fs.Bool("help-all", false, "show every flag, the rarely used too")
+	group(fs, "Display", "quiet", "progress", "dry-run", "help-all")
 	if !lock {
 		fs.BoolVar(&o.strict, "strict", false, "make every warning an error")
 		fs.StringArrayVar(&o.skip, "skip-check", nil, "silence the findings with this ID (repeatable; the README lists every ID)")
@@ -166,6 +167,10 @@ func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args [
 			return exitOK, true
 		}
 		return usageError(stderr, fs.Name(), parseError(fs, err)), true
+	}
+	if all, _ := fs.GetBool("help-all"); all {
+		fmt.Fprint(stdout, usageText+groupedUsage(fs, true))
+		return exitOK, true
 	}
 	switch fs.NArg() {
 	case 0:
@@ -206,7 +211,7 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 	fmt.Fprintln(w, "Effective configuration (flag > env > brefimg.yaml > default):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Name == "help" || f.Name == "dry-run" {
+		if configNotFromFile[f.Name] {
 			return
 		}
 		v := f.Value.String()

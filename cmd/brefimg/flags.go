@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,9 +29,14 @@ func group(fs *pflag.FlagSet, heading string, names ...string) {
 	}
 }
 
+// rareGroups are the flag groups build's short --help leaves to --help-all.
+var rareGroups = []string{"Speed", "Amazon ECR", "Registry"}
+
 // groupedUsage renders the flags under their headings, in the order the
-// headings were first used.
-func groupedUsage(fs *pflag.FlagSet) string {
+// headings were first used; all false leaves out rareGroups (when the
+// command has a --help-all to show them).
+func groupedUsage(fs *pflag.FlagSet, all ...bool) string {
+	short := fs.Lookup("help-all") != nil && !(len(all) > 0 && all[0])
 	var order []string
 	byGroup := map[string]*pflag.FlagSet{}
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -46,8 +52,16 @@ func groupedUsage(fs *pflag.FlagSet) string {
 		byGroup[g].AddFlag(f)
 	})
 	var b strings.Builder
+	var left []string
 	for _, g := range order {
+		if short && slices.Contains(rareGroups, g) {
+			left = append(left, g)
+			continue
+		}
 		fmt.Fprintf(&b, "%s:\n%s\n", g, byGroup[g].FlagUsages())
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(&b, "--help-all shows every flag (also: %s).\n", strings.Join(left, ", "))
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
@@ -58,7 +72,7 @@ func envName(flag string) string {
 }
 
 // configNotFromFile are flags that make no sense in brefimg.yaml or the environment.
-var configNotFromFile = map[string]bool{"help": true, "dry-run": true}
+var configNotFromFile = map[string]bool{"help": true, "help-all": true, "dry-run": true}
 
 // source says where a flag's value came from.
 type source string
