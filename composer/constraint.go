@@ -6,28 +6,27 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-
-	"github.com/Masterminds/semver/v3"
 )
 
-// versionPattern is composer/semver's $versionRegex: up to four numbers,
-// then a stability modifier or ".x-dev", then optional build metadata.
-// Groups: 1-4 numbers, 5 stability, 6 stability numbers, 7 "dev", 8 "x-dev".
-const versionPattern = `v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:` + modifier + `|\.([x*][.-]?dev))(?:\+[^\s]+)?`
+// versionPattern is VersionParser's $versionRegex (an /i expression): up
+// to four numbers, then a stability modifier or ".x-dev", then optional
+// build metadata. Groups: 1-4 numbers, 5 stability, 6 stability numbers,
+// 7 "dev", 8 "x-dev".
+var versionPattern = ci("v") + `?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:` + modifierPattern(true) +
+	`|\.([xX*][.-]?` + ci("dev") + `))(?:\+[^` + ws + `]+)?`
 
 var (
-	orSplitRe    = regexp.MustCompile(`\s*\|\|?\s*`)
-	atomFlagRe   = regexp.MustCompile(`(?i)^([^,\s]*?)@(stable|rc|beta|alpha|dev)$`)
-	refRe        = regexp.MustCompile(`(?i)^(dev-[^,\s@]+?|[^,\s@]+?\.x-dev)#.+$`)
-	matchAllRe   = regexp.MustCompile(`(?i)^(v)?[x*](\.[x*])*$`)
-	tildeRe      = regexp.MustCompile(`(?i)^~>?` + versionPattern + `$`)
-	caretRe      = regexp.MustCompile(`(?i)^\^` + versionPattern + `$`)
-	xRangeRe     = regexp.MustCompile(`(?i)^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.[x*])+$`)
-	hyphenRe     = regexp.MustCompile(`(?i)^(` + versionPattern + `) +- +(` + versionPattern + `)$`)
-	comparatorRe = regexp.MustCompile(`^(<>|!=|>=?|<=?|==?)?\s*(.*)$`)
-	modSuffixRe  = regexp.MustCompile(`(?i)-` + modifier + `$`)
-	branchLikeRe = regexp.MustCompile(`^[0-9a-zA-Z./-]+$`)
+	orSplitRe    = regexp.MustCompile(`[` + ws + `]*\|\|?[` + ws + `]*`)
+	atomFlagRe   = regexp.MustCompile(`^([^,` + ws + `]*?)@(` + ci("stable|RC|beta|alpha|dev") + `)` + eol)
+	refRe        = regexp.MustCompile(`^(` + ci("dev-") + `[^,` + ws + `@]+?|[^,` + ws + `@]+?\.` + ci("x-dev") + `)#.+` + eol)
+	matchAllRe   = regexp.MustCompile(`^(` + ci("v") + `)?[xX*](\.[xX*])*` + eol)
+	tildeRe      = regexp.MustCompile(`^~>?` + versionPattern + eol)
+	caretRe      = regexp.MustCompile(`^\^` + versionPattern + eol)
+	xRangeRe     = regexp.MustCompile(`^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.[xX*])+` + eol)
+	hyphenRe     = regexp.MustCompile(`^(` + versionPattern + `) +- +(` + versionPattern + `)` + eol)
+	comparatorRe = regexp.MustCompile(`^(<>|!=|>=?|<=?|==?)?[` + ws + `]*(.*)`)
+	modSuffixRe  = regexp.MustCompile(`-` + modifierPattern(false) + eol)
+	branchLikeRe = regexp.MustCompile(`^[0-9a-zA-Z./-]+` + eol)
 )
 
 // Constraint is a parsed Composer version constraint such as "^8.1 || ~7.4".
@@ -38,8 +37,9 @@ type Constraint struct {
 	groups [][]atom
 }
 
-// atom is one comparison: op is "==", "!=", "<", "<=", ">", ">=", or "*"
-// (anything).
+// atom is one comparison, composer/semver's Constraint: op is "==", "!=",
+// "<", "<=", ">", ">=", or "*" (anything, MatchAllConstraint), and ver is
+// the version as Composer builds it ("1.2.0.0-dev" for ">=1.2").
 type atom struct {
 	op  string
 	ver version
@@ -49,29 +49,23 @@ type atom struct {
 func (c Constraint) String() string { return c.text }
 
 // ParseConstraint parses a Composer version constraint with Composer's
-// semantics (see the package documentation). The error names the
-// constraint and the part that could not be parsed.
+// semantics (see the package documentation). It fails where Composer's
+// VersionParser::parseConstraints throws. The error names the constraint
+// and the part that could not be parsed.
 func ParseConstraint(s string) (Constraint, error) {
 	c := Constraint{text: s}
-	trimmed := strings.TrimSpace(s)
+	trimmed := phpTrim(s)
 	if trimmed == "" {
 		return Constraint{}, fmt.Errorf("parsing version constraint %q: it is empty", s)
 	}
 	for _, or := range orSplitRe.Split(trimmed, -1) {
-		parts, err := splitAnd(or)
+		group, err := parseGroup(or)
 		if err != nil {
 			return Constraint{}, fmt.Errorf("parsing version constraint %q: %w", s, err)
 		}
-		var group []atom
-		for _, p := range parts {
-			atoms, err := parseAtom(p)
-			if err != nil {
-				return Constraint{}, fmt.Errorf("parsing version constraint %q: %w", s, err)
-			}
-			group = append(group, atoms...)
-		}
 		c.groups = append(c.groups, group)
 	}
+	c.groups = mergeContiguous(c.groups)
 	return c, nil
 }
 
@@ -85,53 +79,116 @@ func MustParseConstraint(s string) Constraint {
 	return c
 }
 
-// splitAnd splits one OR part into its AND-ed constraints: on commas and
-// spaces, except that an operator stays with its version (">= 1.0"), a
-// hyphen range stays whole ("1.0 - 2.0") and an alias is dropped ("1.0 as
-// 2.0" is "1.0"), as composer/semver's splitting expression does.
-func splitAnd(s string) ([]string, error) {
-	toks := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
-	if len(toks) == 0 {
-		return nil, errors.New("an empty alternative (check the || and |)")
+// mergeContiguous is the optimisation MultiConstraint::create makes of
+// OR-ed groups before Composer matches anything: two neighbouring groups
+// [>= a, < b] and [>= b, < c] become [>= a, < c]. That changes nothing
+// unless a range is empty: in "^1.3 || 2 - 0", [>= 2.0.0.0-dev, <
+// 1.0.0.0-dev] matches nothing, but the merge leaves [>= 1.3.0.0-dev, <
+// 1.0.0.0-dev], which excludes 1.5 too.
+func mergeContiguous(groups [][]atom) [][]atom {
+	if len(groups) < 2 {
+		return groups
 	}
-	var out []string
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		for isOperator(t) && i+1 < len(toks) {
-			i++
-			t += " " + toks[i]
+	var out [][]atom
+	left := groups[0]
+	for _, right := range groups[1:] {
+		if contiguous(left, right) {
+			left = []atom{left[0], right[1]}
+			continue
 		}
-		if i+2 < len(toks) && toks[i+1] == "-" {
-			t += " - " + toks[i+2]
-			i += 2
-		}
-		if i+2 < len(toks) && toks[i+1] == "as" {
-			i += 2
-		}
-		out = append(out, t)
+		out = append(out, left)
+		left = right
 	}
-	return out, nil
+	return append(out, left)
 }
 
-// isOperator reports whether t is only a comparison operator, which Composer
-// keeps with the version after it.
-func isOperator(t string) bool {
-	switch t {
-	case "<>", "!=", ">", ">=", "<", "<=", "=", "==":
-		return true
+// contiguous is optimizeConstraints' test, which compares the groups'
+// strings: both are a ">=" then a "<" or "<=", the first's upper bound is
+// a "<" (a "<=" never qualifies: its string has one more character before
+// the version), and its version is that of the second's lower bound.
+func contiguous(left, right []atom) bool {
+	return len(left) == 2 && len(right) == 2 &&
+		left[0].op == ">=" && left[1].op == "<" &&
+		right[0].op == ">=" && strings.HasPrefix(right[1].op, "<") &&
+		left[1].ver.norm == right[0].ver.norm
+}
+
+// parseGroup parses one OR part into its AND-ed comparisons.
+func parseGroup(or string) ([]atom, error) {
+	if or == "" {
+		return nil, errors.New("an empty alternative (check the || and |)")
 	}
-	return false
+	var group []atom
+	for _, p := range splitAnd(or) {
+		atoms, err := parseAtom(p)
+		if err != nil {
+			return nil, err
+		}
+		group = append(group, atoms...)
+	}
+	return group, nil
+}
+
+// splitAnd splits one OR part into its AND-ed constraints as
+// VersionParser::parseConstraints does, with
+//
+//	preg_split('{(?<!^|as|[=>< ,]) *(?<!-)[, ](?!-) *(?!,|as|$)}', $s)
+//
+// ported by hand as RE2 has no look-around: a comma or space separates,
+// except after an operator (">= 1.0"), around a hyphen ("1.0 - 2.0"),
+// around "as" ("1.0 as 2.0"), at either end, or next to another comma
+// (">2.0,,<=3.0" stays whole, and fails to parse, as in Composer).
+func splitAnd(s string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if end, ok := andSeparatorAt(s, i); ok {
+			parts = append(parts, s[start:i])
+			start = end
+			i = end - 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// andSeparatorAt reports whether splitAnd's separator matches at i, and
+// where it ends, trying the spaces before and after the comma or space
+// from the most to the fewest, as PCRE's backtracking does.
+func andSeparatorAt(s string, i int) (int, bool) {
+	// (?<!^|as|[=>< ,])
+	if i == 0 || strings.HasSuffix(s[:i], "as") || strings.IndexByte("=>< ,", s[i-1]) >= 0 {
+		return 0, false
+	}
+	for j := i + spacesAt(s, i); j >= i; j-- {
+		// (?<!-)[, ](?!-)
+		if j >= len(s) || (s[j] != ',' && s[j] != ' ') || s[j-1] == '-' || (j+1 < len(s) && s[j+1] == '-') {
+			continue
+		}
+		for e := j + 1 + spacesAt(s, j+1); e > j; e-- {
+			// (?!,|as|$)
+			if e < len(s) && s[e] != ',' && !strings.HasPrefix(s[e:], "as") {
+				return e, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// spacesAt counts the spaces at s[i:].
+func spacesAt(s string, i int) int {
+	n := 0
+	for i+n < len(s) && s[i+n] == ' ' {
+		n++
+	}
+	return n
 }
 
 // parseAtom parses one AND-ed constraint into one or two comparisons, as
-// composer/semver's VersionParser::parseConstraint does.
+// VersionParser::parseConstraint does.
 func parseAtom(s string) ([]atom, error) {
 	c, stabilityFlag := stripAtomSuffixes(s)
 	if atoms, ok := parseMatchAll(c); ok {
 		return atoms, nil
-	}
-	if strings.HasPrefix(c, "~>") {
-		return nil, fmt.Errorf("%q: invalid operator \"~>\", you probably meant \"~\"", s)
 	}
 	atoms, ok, err := parseRange(c)
 	if !ok {
@@ -145,7 +202,7 @@ func parseAtom(s string) ([]atom, error) {
 
 // stripAtomSuffixes removes from one constraint what does not take part
 // in the comparison: an alias ("1.0 as 2.0" is "1.0"), a stability flag
-// ("^1.0@beta"; returned lower-cased, "" for "stable", and a lone flag
+// ("^1.0@beta"; returned as written, "" for "stable", and a lone flag
 // is "*") and a commit reference ("dev-main#abc123" is "dev-main").
 func stripAtomSuffixes(s string) (c, stabilityFlag string) {
 	c = s
@@ -157,8 +214,9 @@ func stripAtomSuffixes(s string) (c, stabilityFlag string) {
 		if c == "" {
 			c = "*"
 		}
-		if !strings.EqualFold(m[2], "stable") {
-			stabilityFlag = strings.ToLower(m[2])
+		// Composer compares the flag with "stable" case-sensitively.
+		if m[2] != "stable" {
+			stabilityFlag = m[2]
 		}
 	}
 	if m := refRe.FindStringSubmatch(c); m != nil {
@@ -176,7 +234,7 @@ func parseMatchAll(c string) ([]atom, bool) {
 		return nil, false
 	}
 	if m[1] != "" || m[2] != "" {
-		return []atom{{op: ">=", ver: version{num: zeroDev()}}}, true
+		return []atom{{op: ">=", ver: version{norm: "0.0.0.0-dev"}}}, true
 	}
 	return []atom{{op: "*"}}, true
 }
@@ -193,12 +251,15 @@ func parseRange(c string) ([]atom, bool, error) {
 	return nil, false, nil
 }
 
-// parseTilde parses a tilde range ("~1.2" is >=1.2.0-dev <2.0.0-dev) and
-// reports whether c is one.
+// parseTilde parses a tilde range ("~1.2" is >=1.2.0.0-dev <2.0.0.0-dev,
+// "~1.2.3" is >=1.2.3.0-dev <1.3.0.0-dev) and reports whether c is one.
 func parseTilde(c string) ([]atom, bool, error) {
 	m := tildeRe.FindStringSubmatch(c)
 	if m == nil {
 		return nil, false, nil
+	}
+	if strings.HasPrefix(c, "~>") {
+		return nil, true, errors.New(`invalid operator "~>", you probably meant "~"`)
 	}
 	// The position of the last given number; ".x-dev" shifts it.
 	pos := lastGiven(m[1:5])
@@ -209,8 +270,8 @@ func parseTilde(c string) ([]atom, bool, error) {
 	return atoms, true, err
 }
 
-// parseCaret parses a caret range ("^1.2" is >=1.2.0-dev <2.0.0-dev) and
-// reports whether c is one.
+// parseCaret parses a caret range ("^1.2" is >=1.2.0.0-dev <2.0.0.0-dev)
+// and reports whether c is one.
 func parseCaret(c string) ([]atom, bool, error) {
 	m := caretRe.FindStringSubmatch(c)
 	if m == nil {
@@ -230,45 +291,41 @@ func parseCaret(c string) ([]atom, bool, error) {
 }
 
 // bumpRange is the range of a tilde or caret constraint: at least the
-// version v, whose versionPattern groups are m, and below v with its part
-// at pos (1-based) bumped.
+// version v, whose versionPattern groups are m (as dev when it has no
+// stability), and below v with its number at pos (1-based) bumped.
+// Composer appends "-dev" to the text before normalising it, so
+// "^1.2.3+build" has the lower bound 1.2.3.0: the suffix becomes build
+// metadata.
 func bumpRange(v string, m []string, pos int) ([]atom, error) {
-	low, err := lowerBound(v, m[5] == "" && m[7] == "" && m[8] == "")
+	if m[5] == "" && m[7] == "" && m[8] == "" {
+		v += "-dev"
+	}
+	low, err := parseVersion(v)
 	if err != nil {
 		return nil, err
 	}
-	high, err := bumped(m[1:5], pos)
-	if err != nil {
-		return nil, err
-	}
+	high := version{norm: manipulate(m[1:5], pos, true) + "-dev"}
 	return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, nil
 }
 
-// parseXRange parses a wildcard range ("1.2.*" is >=1.2.0-dev <1.3.0-dev)
-// and reports whether c is one.
+// parseXRange parses a wildcard range ("1.2.*" is >=1.2.0.0-dev
+// <1.3.0.0-dev, "0.*" is <1.0.0.0-dev) and reports whether c is one.
 func parseXRange(c string) ([]atom, bool, error) {
 	m := xRangeRe.FindStringSubmatch(c)
 	if m == nil {
 		return nil, false, nil
 	}
-	parts := []string{m[1], m[2], m[3], ""}
-	pos := lastGiven(parts)
-	low, err := padded(parts, pos)
-	if err != nil {
-		return nil, true, err
+	pos := lastGiven(m[1:4])
+	low := manipulate(m[1:4], pos, false) + "-dev"
+	high := atom{op: "<", ver: version{norm: manipulate(m[1:4], pos, true) + "-dev"}}
+	if low == "0.0.0.0-dev" {
+		return []atom{high}, true, nil
 	}
-	high, err := bumped(parts, pos)
-	if err != nil {
-		return nil, true, err
-	}
-	if compareVersions(low, version{num: zeroDev()}) == 0 {
-		return []atom{{op: "<", ver: high}}, true, nil
-	}
-	return []atom{{op: ">=", ver: low}, {op: "<", ver: high}}, true, nil
+	return []atom{{op: ">=", ver: version{norm: low}}, high}, true, nil
 }
 
-// parseHyphen parses a hyphen range ("1.0 - 2.0" is >=1.0.0-dev
-// <2.1.0-dev) and reports whether c is one.
+// parseHyphen parses a hyphen range ("1.0 - 2.0" is >=1.0.0.0-dev
+// <2.1.0.0-dev) and reports whether c is one.
 func parseHyphen(c string) ([]atom, bool, error) {
 	m := hyphenRe.FindStringSubmatch(c)
 	if m == nil {
@@ -279,8 +336,8 @@ func parseHyphen(c string) ([]atom, bool, error) {
 	if err != nil {
 		return nil, true, err
 	}
-	if m[6] == "" && m[8] == "" && m[9] == "" && low.stable() {
-		low = low.withPre(preDev)
+	if m[6] == "" && m[8] == "" && m[9] == "" {
+		low.norm += "-dev"
 	}
 	high, err := hyphenUpper(m)
 	if err != nil {
@@ -294,25 +351,18 @@ func parseHyphen(c string) ([]atom, bool, error) {
 // bumped, as a partial upper version is a wildcard ("2.0" is "2.0.*", so
 // <2.1).
 func hyphenUpper(m []string) (atom, error) {
-	if _, err := parseVersion(m[10]); err != nil {
+	high, err := parseVersion(m[10])
+	if err != nil {
 		return atom{}, err
 	}
 	if (m[12] != "" && m[13] != "") || m[15] != "" || m[17] != "" || m[18] != "" {
-		high, err := parseVersion(m[10])
-		if err != nil {
-			return atom{}, err
-		}
 		return atom{op: "<=", ver: high}, nil
 	}
 	pos := 2
 	if m[12] == "" {
 		pos = 1
 	}
-	high, err := bumped(m[11:15], pos)
-	if err != nil {
-		return atom{}, err
-	}
-	return atom{op: "<", ver: high}, nil
+	return atom{op: "<", ver: version{norm: manipulate(m[11:15], pos, true) + "-dev"}}, nil
 }
 
 // parseComparison parses an operator and a version (">=1.2", "1.0",
@@ -320,26 +370,25 @@ func hyphenUpper(m []string) (atom, error) {
 // constraint's flag (see stripAtomSuffixes). The error does not name c.
 func parseComparison(c, stabilityFlag string) ([]atom, error) {
 	m := comparatorRe.FindStringSubmatch(c)
-	ver, err := parseVersion(m[2])
+	op, text := m[1], m[2]
+	ver, err := parseVersion(text)
 	if err != nil {
-		// "foo-dev" is accepted as the branch "dev-foo" when no operator is
-		// given.
-		rest := m[2]
-		if !strings.HasSuffix(rest, "-dev") || !branchLikeRe.MatchString(rest) {
+		// "foo-dev" is the branch "dev-foo".
+		if !strings.HasSuffix(text, "-dev") || !branchLikeRe.MatchString(text) {
 			return nil, err
 		}
-		ver = version{branch: "dev-" + strings.TrimSuffix(rest, "-dev")}
+		ver = version{norm: "dev-" + strings.TrimSuffix(text, "-dev")}
 	}
-	op := normalizeOp(m[1])
 	switch {
-	case op != "==" && stabilityFlag != "" && ver.stable():
-		ver = ver.withPre(stabilityPre(stabilityFlag, "", stabilityFlag == "dev"))
-	case (op == "<" || op == ">=") && ver.stable() && !modSuffixRe.MatchString(m[2]):
+	case op != "==" && op != "" && op != "=" && stabilityFlag != "" && parseStability(ver.norm) == "stable":
+		// ">2.0@dev" is >2.0.0.0-dev.
+		ver.norm += "-" + stabilityFlag
+	case (op == "<" || op == ">=") && !modSuffixRe.MatchString(asciiLower(text)) && !strings.HasPrefix(text, "dev-"):
 		// An unsuffixed "<1.3" excludes the pre-releases of 1.3 and ">=1.2"
 		// admits those of 1.2: Composer compares with 1.3-dev and 1.2-dev.
-		ver = ver.withPre(preDev)
+		ver.norm += "-dev"
 	}
-	return []atom{{op: op, ver: ver}}, nil
+	return []atom{{op: normalizeOp(op), ver: ver}}, nil
 }
 
 // normalizeOp turns the operator as written into an atom's: "" and "=" are
@@ -354,25 +403,6 @@ func normalizeOp(op string) string {
 	return op
 }
 
-// zeroDev is 0.0.0-dev, the lowest version.
-func zeroDev() *semver.Version { return newVersion(0, 0, 0, preDev) }
-
-// lowerBound is the lower bound of a tilde or caret range: the version
-// itself, as dev when it has no stability suffix.
-func lowerBound(v string, addDev bool) (version, error) {
-	low, err := parseVersion(v)
-	if err != nil {
-		return version{}, err
-	}
-	if low.num == nil {
-		return version{}, fmt.Errorf("%q is not a numeric version", v)
-	}
-	if addDev && low.stable() {
-		low = low.withPre(preDev)
-	}
-	return low, nil
-}
-
 // lastGiven is the 1-based position of the last non-empty part.
 func lastGiven(parts []string) int {
 	pos := 1
@@ -384,43 +414,44 @@ func lastGiven(parts []string) int {
 	return pos
 }
 
-// bumped is composer/semver's manipulateVersionString with an increment of
-// one: the part at pos (1-based) goes up by one, later parts become 0, and
-// the result is a dev version (the upper bound of a range).
-func bumped(parts []string, pos int) (version, error) {
-	return manipulate(parts, pos, 1)
+// manipulate is VersionParser::manipulateVersionString with a pad of "0":
+// the four numbers of parts up to pos (1-based) kept as written, the one
+// at pos plus one when bump is set, the later ones 0.
+func manipulate(parts []string, pos int, bump bool) string {
+	out := make([]string, 4)
+	for i := range out {
+		switch {
+		case i+1 > pos:
+			out[i] = "0"
+		case i+1 == pos && bump:
+			out[i] = increment(parts[i])
+		default:
+			out[i] = parts[i]
+		}
+	}
+	return strings.Join(out, ".")
 }
 
-// padded keeps the parts up to pos, sets later ones to 0 and makes the
-// result a dev version (the lower bound of a wildcard).
-func padded(parts []string, pos int) (version, error) {
-	return manipulate(parts, pos, 0)
-}
-
-// manipulate keeps the parts up to pos (1-based), adds inc to the part at
-// pos, sets later parts to 0 and makes the result a dev version.
-func manipulate(parts []string, pos int, inc uint64) (version, error) {
-	var n [4]uint64
-	for i := 0; i < 4 && i < len(parts); i++ {
-		if i+1 > pos || parts[i] == "" {
-			continue
+// increment adds one to a decimal number, which, as PHP's "041" + 1, loses
+// its leading zeros. Unlike PHP, it does not turn numbers above the
+// largest int into floats.
+func increment(n string) string {
+	n = strings.TrimLeft(n, "0")
+	b := []byte(n)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < '9' {
+			b[i]++
+			return string(b)
 		}
-		u, err := strconv.ParseUint(parts[i], 10, 64)
-		if err != nil {
-			return version{}, fmt.Errorf("number %q is too large", parts[i])
-		}
-		n[i] = u
+		b[i] = '0'
 	}
-	n[pos-1] += inc
-	if n[3] != 0 {
-		return version{}, errFourParts
-	}
-	return version{num: newVersion(n[0], n[1], n[2], preDev)}, nil
+	return "1" + string(b)
 }
 
 // Check reports whether version satisfies the constraint, with Composer's
-// semantics: "8.2" is 8.2.0, "v2.1.3" is 2.1.3, "3.0.0-beta1" is a beta. A
-// version that cannot be parsed satisfies nothing.
+// semantics (composer/semver's Semver::satisfies): "8.2" is 8.2.0.0,
+// "v2.1.3" is 2.1.3.0, "3.0.0-beta1" is a beta. A version that cannot be
+// parsed satisfies nothing.
 func (c Constraint) Check(v string) bool {
 	pv, err := parseVersion(v)
 	if err != nil {
@@ -446,39 +477,14 @@ func (c Constraint) matches(v version) bool {
 	return false
 }
 
-// matches follows composer/semver's Constraint::versionCompare: branches
-// are only equal or unequal to each other, and never match a numeric
-// comparison.
+// matches is composer/semver's Constraint::matchSpecific for the provider
+// "== v": v compared with the atom's version by its operator (see
+// versionCompare).
 func (a atom) matches(v version) bool {
 	if a.op == "*" {
 		return true
 	}
-	vBranch, aBranch := v.num == nil, a.ver.num == nil
-	if a.op == "!=" && (vBranch || aBranch) {
-		return vBranch != aBranch || v.branch != a.ver.branch
-	}
-	if vBranch && aBranch {
-		return a.op == "==" && v.branch == a.ver.branch
-	}
-	if vBranch || aBranch {
-		return false
-	}
-	cmp := compareVersions(v, a.ver)
-	switch a.op {
-	case "==":
-		return cmp == 0
-	case "!=":
-		return cmp != 0
-	case "<":
-		return cmp < 0
-	case "<=":
-		return cmp <= 0
-	case ">":
-		return cmp > 0
-	case ">=":
-		return cmp >= 0
-	}
-	return false
+	return versionCompare(v, a.ver, a.op)
 }
 
 // AllowsSeries reports whether some stable release of a MAJOR.MINOR series
@@ -491,25 +497,43 @@ func (c Constraint) AllowsSeries(series string) bool {
 	if !ok {
 		return false
 	}
-	// The set of matching patch numbers is a union of intervals whose lower
-	// ends are 0 or next to a version named in the constraint, so testing
-	// those patch numbers is enough.
-	candidates := map[uint64]bool{0: true}
-	for _, group := range c.groups {
-		for _, a := range group {
-			if a.ver.num != nil && a.ver.num.Major() == major && a.ver.num.Minor() == minor {
-				p := a.ver.num.Patch()
-				candidates[p] = true
-				candidates[p+1] = true
-			}
-		}
-	}
-	for p := range candidates {
-		if c.matches(version{num: newVersion(major, minor, p, "")}) {
+	for p := range c.patchCandidates(major, minor) {
+		v, err := parseVersion(fmt.Sprintf("%d.%d.%d", major, minor, p))
+		if err == nil && c.matches(v) {
 			return true
 		}
 	}
 	return false
+}
+
+// patchCandidates returns the patch numbers worth testing for the series
+// major.minor: 0, and each patch number named in the constraint and the
+// next. The matching patch numbers are a union of intervals, as an atom
+// compares MAJOR.MINOR.P.0 with its version the same way for every P
+// below its patch number, and for every P above; so the intervals start
+// at those candidates.
+func (c Constraint) patchCandidates(major, minor uint64) map[uint64]bool {
+	candidates := map[uint64]bool{0: true}
+	for _, group := range c.groups {
+		for _, a := range group {
+			n := a.ver.numbers()
+			if a.op == "*" || a.ver.isBranch() || len(n) < 3 || partUint(n[0]) != major || partUint(n[1]) != minor {
+				continue
+			}
+			p := partUint(n[2])
+			candidates[p] = true
+			if p < 1<<63-1 {
+				candidates[p+1] = true
+			}
+		}
+	}
+	return candidates
+}
+
+// partUint is a number of a normalised version as version_compare reads
+// it (see strtol).
+func partUint(p string) uint64 {
+	return uint64(strtol(p))
 }
 
 // parseSeries parses "MAJOR.MINOR".
@@ -533,12 +557,12 @@ func NewestSatisfying(c Constraint, candidates []string) (string, bool) {
 	best, bestV := "", version{}
 	for _, cand := range candidates {
 		v, err := parseVersion(cand)
-		if err != nil || v.num == nil || !c.matches(v) {
+		if err != nil || v.isBranch() || !c.matches(v) {
 			continue
 		}
-		if bestV.num == nil || compareVersions(v, bestV) > 0 {
+		if bestV.norm == "" || compareVersions(v, bestV) > 0 {
 			best, bestV = cand, v
 		}
 	}
-	return best, bestV.num != nil
+	return best, bestV.norm != ""
 }

@@ -101,6 +101,102 @@ func TestCheckDocumentedExamples(t *testing.T) {
 	}
 }
 
+// TestCheckComposerSemantics checks what the package got wrong before it
+// was ported from composer/semver line by line (issue 18, item 5), and the
+// versions it refused: flags at dev versions, four-part and numeric
+// branches, patch releases and date versions. The answers are Composer's
+// (composer/semver at the commit semver_helpers_test.go names, run on PHP
+// 8.2).
+func TestCheckComposerSemantics(t *testing.T) {
+	tests := []struct {
+		constraint string
+		match      []string
+		noMatch    []string
+	}{
+		// A flag moves the version of a comparison to its stability:
+		// ">2.0@dev" is >2.0.0.0-dev, so it admits 2.0.0 itself.
+		{">2.0@dev", []string{"2.0.0", "2.0.1-dev", "2.0.0-alpha1"}, []string{"2.0.0-dev", "1.9"}},
+		{"!=2.0@dev", []string{"2.0.0", "2.0.1-dev", "dev-main"}, []string{"2.0.0-dev"}},
+		{">=2.0@beta", []string{"2.0.0-beta", "2.0.0-beta1", "2.0.0-RC1"}, []string{"2.0.0-alpha9"}},
+		// "<=3.0@dev" is <=3.0.0.0-dev: 3.0.0-beta1 is above it.
+		{">2.0@stable,<=3.0@dev", []string{"2.5", "3.0.0-dev", "2.0.1"}, []string{"2.0.0", "3.0.0", "3.0.0-beta1"}},
+		// "=" and a bare version drop the flag.
+		{"1.0@dev", []string{"1.0.0"}, []string{"1.0.0-dev"}},
+		// Numeric branches keep every part, zero padding compares as numbers.
+		{"1.x-dev", []string{"1.x-dev", "1.9999999.9999999.9999999-dev", "v1.x-dev"}, []string{"1.0.0", "dev-1.x", "1.0.x-dev"}},
+		{"041.x-dev", []string{"041.x-dev", "41.x-dev"}, []string{"41.0.0"}},
+		{"2.0.3.x-dev", []string{"2.0.3.x-dev", "2.0.3.9999999-dev"}, []string{"2.0.x-dev", "2.0.3"}},
+		{"~2.0.3.x-dev", []string{"2.0.3.x-dev", "2.0.3.9999999"}, []string{"2.0.3.5", "2.0.4", "2.0.4-dev"}},
+		{"^2.0.3.x-dev", []string{"2.0.4", "2.9", "2.0.3.x-dev"}, []string{"2.0.3.5", "3.0", "3.0.0-dev"}},
+		{"2.0.3.x-dev - 3.0.3.x-dev", []string{"2.5", "3.0.3.5", "3.0.3.x-dev"}, []string{"3.0.4", "2.0.3.1"}},
+		{"^2.0.x-dev", []string{"2.1", "2.0.x-dev"}, []string{"2.0.5", "3.0"}},
+		// Four-part versions.
+		{"1.2.3.4", []string{"1.2.3.4", "v1.2.3.4"}, []string{"1.2.3", "1.2.3.5"}},
+		{"~1.2.3.4", []string{"1.2.3.4", "1.2.3.9"}, []string{"1.2.4", "1.2.3.3"}},
+		{"^1.2.3.4", []string{"1.2.3.4", "1.9"}, []string{"1.2.3", "2.0"}},
+		{">1.2.3", []string{"1.2.3.1", "1.2.4"}, []string{"1.2.3.0", "1.2.3"}},
+		{"<1.2.3.4", []string{"1.2.3.3", "1.2.3"}, []string{"1.2.3.4-dev", "1.2.3.4"}},
+		{"2.1.3.*", []string{"2.1.3.0", "2.1.3.9"}, []string{"2.1.4", "2.1.2.9"}},
+		// Patch releases are above the release they patch.
+		{">1.0.0", []string{"1.0.0-p1", "1.0.0-pl2", "1.0.0-patch3"}, []string{"1.0.0", "1.0.0-RC1"}},
+		{"<=1.0.0", []string{"1.0.0", "1.0.0-beta"}, []string{"1.0.0-p1"}},
+		{"1.0.0-p1", []string{"1.0.0-patch1", "1.0.0.pl1"}, []string{"1.0.0", "1.0.0-p2"}},
+		{"^1.0.0-p1", []string{"1.0.0-p2", "1.5"}, []string{"1.0.0", "1.0.0-p1-dev"}},
+		// Date versions.
+		{">=20240101", []string{"20240101", "20240102", "20240101.1"}, []string{"20231231"}},
+		// "2010-01-02" is the date 2010.01.02, "2010.01.02" the classical
+		// 2010.01.02.0, which is above it.
+		{"2010-01-02", []string{"2010-01-02", "2010:01:02"}, []string{"2010.01.02", "2010-01-03"}},
+		// Composer's quirks, kept: it looks for a stability suffix in the
+		// lower-cased text with an expression that spells "RC" in capitals,
+		// so "<1.0-RC1" gets "-dev" (<1.0.0.0-RC1-dev); and it appends the
+		// "-dev" of a caret's lower bound after the "+build", which drops it.
+		{"<1.0-RC1", []string{"1.0.0-beta"}, []string{"1.0.0-RC1-dev", "1.0.0-RC1"}},
+		{"^1.2.3+build", []string{"1.2.3", "1.9"}, []string{"1.2.3-dev", "1.2.3-RC1"}},
+		// Contiguous alternatives are merged before matching, as Composer's
+		// MultiConstraint::create does; with an empty range that matters.
+		{"^1.3 || 2 - 0", []string{}, []string{"1.5", "2.5", "0.5"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.constraint, func(t *testing.T) {
+			c := mustParse(t, tc.constraint)
+			for _, v := range tc.match {
+				if !c.Check(v) {
+					t.Errorf("%q does not match %q, want a match", tc.constraint, v)
+				}
+			}
+			for _, v := range tc.noMatch {
+				if c.Check(v) {
+					t.Errorf("%q matches %q, want no match", tc.constraint, v)
+				}
+			}
+		})
+	}
+}
+
+// TestAllowsSeriesAgreesWithCheck compares AllowsSeries with checking every
+// patch release of the series up to 30, for constraints whose patch
+// numbers are all below that.
+func TestAllowsSeriesAgreesWithCheck(t *testing.T) {
+	constraints := []string{"^8.2", "~8.1.3", ">8.2.3.4 <8.2.4", ">=8.2.3.4 <8.2.5", "8.2.3.4", "8.2.3", "!=8.2.0 <8.2.1",
+		">8.2.9-p1 <8.2.10", ">8.2.9 <8.2.9-p1", "8.2.*", ">=8.2.5@dev <8.2.6@dev", "2.0.3.x-dev - 8.2.3.x-dev", "dev-main || 8.1.2",
+		"8.2.0-p1", ">=08.02.7 <8.2.8", "^1.3 || 2 - 0"}
+	for _, s := range constraints {
+		c := mustParse(t, s)
+		for _, series := range []string{"8.1", "8.2", "8.3"} {
+			t.Run(s+"/"+series, func(t *testing.T) {
+				want := false
+				for p := 0; p <= 30 && !want; p++ {
+					want = c.Check(fmt.Sprintf("%s.%d", series, p))
+				}
+				if got := c.AllowsSeries(series); got != want {
+					t.Errorf("%q.AllowsSeries(%s) = %v, want %v", s, series, got, want)
+				}
+			})
+		}
+	}
+}
+
 // grid is every version a.b.c for small a, b, c, with some pre-releases and
 // a branch: enough to tell two constraints apart.
 func grid() []string {
@@ -240,9 +336,12 @@ func TestParseConstraintErrors(t *testing.T) {
 		{"~>1.2", `invalid operator "~>"`},
 		{"foo", `invalid version string "foo"`},
 		{">=foo", `invalid version string "foo"`},
-		{"1.2.3.4", "four-part"},
-		{"^1.2.3.4", "four-part"},
-		{"20240101", "date versions"},
+		{">2.0,,<=3.0", `invalid version string "2.0,,<=3.0"`},
+		{",^1@dev", `invalid version string ",^1@dev"`},
+		{"^1@dev ,", `invalid version string "^1@dev ,"`},
+		{">=1.0\t<2.0", `invalid version string "1.0\t<2.0"`},
+		{"1.0.0.0.0", `invalid version string "1.0.0.0.0"`},
+		{"^2.0.*", `invalid version string "^2.0.*"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -260,7 +359,7 @@ func TestParseConstraintErrors(t *testing.T) {
 
 func TestCheckInvalidVersion(t *testing.T) {
 	c := MustParseConstraint("*")
-	for _, v := range []string{"", "not a version", "1.2.3.4"} {
+	for _, v := range []string{"", "not a version", "1.2.3.4.5", "1.0.0-meh"} {
 		t.Run(v, func(t *testing.T) {
 			if c.Check(v) {
 				t.Errorf("Check(%q) = true, want false for a version that does not parse", v)
@@ -346,6 +445,10 @@ func TestMajor(t *testing.T) {
 		{"v1.7.3", 1, true},
 		{"3.0.0-beta1", 3, true},
 		{"2.x-dev", 2, true},
+		{"1.2.3.4", 1, true},
+		{"2.0.0-p1", 2, true},
+		{"041.x-dev", 41, true},
+		{"20240101", 0, false},
 		{"dev-main", 0, false},
 		{"junk", 0, false},
 	}
@@ -360,8 +463,10 @@ func TestMajor(t *testing.T) {
 }
 
 func TestVersionOrder(t *testing.T) {
-	// Composer's order: dev < alpha < beta < RC < stable, numbers within.
-	ordered := []string{"1.0.0-dev", "1.0.0-alpha", "1.0.0-alpha1", "1.0.0-alpha2", "1.0.0-beta1-dev", "1.0.0-beta1", "1.0.0-b2", "1.0.0-RC1", "1.0.0", "1.0.1-dev", "1.0.1", "2.0.0"}
+	// Composer's order: dev < alpha < beta < RC < stable < patch, numbers
+	// within.
+	ordered := []string{"1.0.0-dev", "1.0.0-alpha", "1.0.0-alpha1", "1.0.0-alpha2", "1.0.0-beta1-dev", "1.0.0-beta1", "1.0.0-b2", "1.0.0-RC1", "1.0.0",
+		"1.0.0-p1", "1.0.0-patch2", "1.0.0.1-dev", "1.0.0.1", "1.0.1-dev", "1.0.1", "2.0.0", "20240101"}
 	for i := 0; i+1 < len(ordered); i++ {
 		a, err := parseVersion(ordered[i])
 		if err != nil {
@@ -387,6 +492,9 @@ func TestMajorMinor(t *testing.T) {
 		{"v8.2", 8, 2, true},
 		{"8", 8, 0, true},
 		{"8.x-dev", 0, 0, false},
+		{"8.2.1.4", 8, 2, true},
+		{"8.2.1-pl1", 8, 2, true},
+		{"20240101", 0, 0, false},
 		{"dev-main", 0, 0, false},
 		{"eight", 0, 0, false},
 	}
