@@ -46,11 +46,14 @@ func BrefLibrary(p *composer.Project, line int) []findings.Finding {
 	if !ok || major == line {
 		return nil
 	}
-	line0 := pkg.VersionLine
-	if line0 == 0 {
-		line0 = pkg.Line
+	f := findings.Finding{ID: findings.IDBrefVersion, Severity: findings.Error, Path: pkg.File, Line: versionLine(pkg)}
+	if major == 0 {
+		// No Bref 0 image exists to suggest (see bref0).
+		f.Message = fmt.Sprintf("%s has bref/bref %s but the image is built on Bref %d: Bref 0.x had no container images (they came with Bref 1), and the runtime and the library must have the same major version; upgrade the app to Bref %d with composer require bref/bref:^%d (bref.sh/docs/upgrading)",
+			pkg.File, pkg.Version, line, line, line)
+		return []findings.Finding{f}
 	}
-	return []findings.Finding{{ID: findings.IDBrefVersion, Severity: findings.Error, Path: pkg.File, Line: line0,
-		Message: fmt.Sprintf("%s has bref/bref %s but the image is built on Bref %d: the runtime and the library must have the same major version; use Bref %d, or upgrade the library with composer require bref/bref:^%d",
-			pkg.File, pkg.Version, line, major, line)}}
+	f.Message = fmt.Sprintf("%s has bref/bref %s but the image is built on Bref %d: the runtime and the library must have the same major version; use Bref %d, or upgrade the library with composer require bref/bref:^%d",
+		pkg.File, pkg.Version, line, major, line)
+	return []findings.Finding{f}
 }

@@ -132,7 +132,8 @@ func TestFixtures(t *testing.T) {
 			{findings.IDExtCLIOnly, W, "composer.lock", 17, []string{"ext-pcntl", "laravel/horizon", "console or function runtime"}}}},
 		{id: findings.IDExtUnavailable, in: Input{PHP: "8.4"}, want: []want{
 			{findings.IDExtUnavailable, E, "composer.json", 6, []string{"ext-bz2", "in no Bref 3 image", "drop the requirement"}}}},
-		{id: findings.IDBrefVersion, in: Input{PHP: "8.4"}, want: []want{
+		// The lock's bref/bref 2.1.5 would choose Bref 2: the image is Bref 3.
+		{id: findings.IDBrefVersion, in: Input{Line: 3, PHP: "8.4"}, want: []want{
 			{findings.IDBrefVersion, E, "composer.lock", 6, []string{"bref/bref 2.1.5", "Bref 3", "use Bref 2", "composer require bref/bref:^3"}}}},
 		{id: findings.IDBrefMissing, in: Input{PHP: "8.4"}, want: []want{
 			{findings.IDBrefMissing, E, "composer.json", 8, []string{"require-dev", "move it to require", "composer require bref/bref:^3"}}}},
@@ -155,7 +156,17 @@ func TestFixtures(t *testing.T) {
 		{id: findings.IDVendorIgnored, in: Input{PHP: "8.4"}, want: []want{
 			{findings.IDVendorIgnored, E, ".dockerignore", 3, []string{`pattern "vendor"`, "remove the pattern"}}}},
 		{id: findings.IDDevPackages, in: Input{PHP: "8.4"}, want: []want{
-			{findings.IDDevPackages, W, "vendor", 0, []string{"phpunit/phpunit", "composer install --no-dev"}}}},
+			{findings.IDDevPackages, W, "vendor/composer/installed.json", 13, []string{"phpunit/phpunit", `"dev": true`, "composer install --no-dev"}}}},
+		{id: findings.IDLaravelStorage, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDLaravelStorage, W, "composer.json", 6, []string{"read-only", "composer require bref/laravel-bridge"}}}},
+		{id: findings.IDLaravelConfigCache, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDLaravelConfigCache, W, "bootstrap/cache/config.php", 12, []string{"/home/runner/work/app/app", "php artisan config:clear"}}}},
+		{id: findings.IDSymfonyCacheDir, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDSymfonyCacheDir, W, "src/Kernel.php", 8, []string{"read-only", "BrefKernel", "composer require bref/symfony-bridge"}}}},
+		{id: findings.IDSymfonyCacheWarmup, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDSymfonyCacheWarmup, W, "var/cache/prod", 0, []string{"every cold start", "php bin/console cache:clear --env=prod"}}}},
+		{id: findings.IDSymfonyDotenv, in: Input{PHP: "8.4"}, want: []want{
+			{findings.IDSymfonyDotenv, E, ".env", 0, []string{".dockerignore leaves it out", "/var/task/.env", `echo "<?php return [];" > .env.local.php`, "composer dump-env prod"}}}},
 		{id: findings.IDSecretDotenv, in: Input{PHP: "8.4"}, want: []want{
 			{findings.IDSecretDotenv, W, ".env", 0, []string{".dockerignore", "environment variables"}}}},
 		{id: findings.IDSecretAuthJSON, in: Input{PHP: "8.4"}, want: []want{

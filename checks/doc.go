@@ -10,9 +10,12 @@
 // runtime, extension images, handler, image environment, …) and returns
 // findings.Finding values; each check is also an exported function on plain
 // data: [MissingExtensions], [BrefLibrary], [PHPVersion], [Handler],
-// [Vendor], [DevPackages], [Secrets], [IniScanDir] and
-// [UnloadedExtensions]. [AutoExtensions] is what --ext auto adds, and
-// [ChoosePHP] the PHP version used when --php is not given.
+// [Vendor], [DevPackages], [Secrets], [IniScanDir], [UnloadedExtensions]
+// and, for what frameworks write under the read-only /var/task,
+// [ReadOnlyTask] ([Laravel], [Symfony]). [AutoExtensions] is what --ext
+// auto adds, [ChooseLine] the Bref line used when --bref is not given (the
+// app's bref/bref), and [ChoosePHP] the PHP version used when --php is not
+// given.
 //
 // The app layer is what [LoadApp] lists: the app directory with the
 // .dockerignore rules applied exactly as layers.FromDir applies them, or
@@ -49,7 +52,8 @@
 //   - bref-version (error): composer.lock:6: composer.lock has bref/bref
 //     2.1.5 but the image is built on Bref 3: the runtime and the library
 //     must have the same major version; use Bref 2, or upgrade the library
-//     with composer require bref/bref:^3
+//     with composer require bref/bref:^3 (for a 0.x library: Bref 0.x had
+//     no container images, upgrade the app to Bref 1 or newer)
 //   - bref-missing (error): composer.json:8: bref/bref is a require-dev
 //     package, so composer install --no-dev leaves it out, but the Bref 3
 //     runtime loads it from vendor/: move it to require (composer require
@@ -78,14 +82,42 @@
 //     end it with e.g. return function ($event) { return 'Hello'; };
 //   - vendor-missing (error): vendor/autoload.php: vendor/autoload.php is
 //     missing, and every Bref runtime loads it: run composer install
-//     --no-dev --optimize-autoloader before brefimg
+//     --no-dev --optimize-autoloader before brefimg (the file
+//     BREF_AUTOLOAD_PATH names when the image sets it; not checked with
+//     Bref 1's BREF_DOWNLOAD_VENDOR)
 //   - vendor-ignored (error): .dockerignore:3: the .dockerignore pattern
 //     "vendor" excludes vendor/autoload.php from the app, and every Bref
 //     runtime loads it: remove the pattern (or add !vendor), and run
 //     composer install --no-dev before brefimg
-//   - dev-packages (warning): vendor: vendor/ holds 1 require-dev package
-//     (phpunit/phpunit): it would be baked into the image; run composer
-//     install --no-dev --optimize-autoloader before brefimg
+//   - dev-packages (warning): vendor/composer/installed.json:13: vendor/
+//     holds 1 require-dev package (phpunit/phpunit), as
+//     vendor/composer/installed.json records ("dev": true): it would be
+//     baked into the image; run composer install --no-dev
+//     --optimize-autoloader before brefimg
+//   - laravel-storage (warning): composer.json:6: Laravel writes compiled
+//     Blade views, its file cache and logs under storage/, and its config
+//     cache under bootstrap/cache/, but /var/task is read-only on Lambda:
+//     composer require bref/laravel-bridge (it moves storage to
+//     /tmp/storage and caches the config there at the first cold start)
+//   - laravel-config-cache (warning): bootstrap/cache/config.php:12:
+//     bootstrap/cache/config.php was generated with the app in
+//     /home/runner/work/app/app, not /var/task: on Lambda Laravel would use
+//     that machine's paths …; run php artisan config:clear before brefimg
+//     (the bridge caches the config in /tmp at the first cold start)
+//   - symfony-cache-dir (warning): src/Kernel.php:8: the Symfony kernel
+//     keeps its cache in var/cache and its logs in var/log, under
+//     /var/task, which is read-only on Lambda: extend
+//     Bref\SymfonyBridge\BrefKernel instead (composer require
+//     bref/symfony-bridge)
+//   - symfony-cache-warmup (warning): var/cache/prod: var/cache/prod is not
+//     in the app, so Symfony compiles its container and caches at every
+//     cold start, which takes seconds: run php bin/console cache:clear
+//     --env=prod (it warms the cache) before brefimg
+//   - symfony-dotenv (error without .env, warning with it): .env: neither
+//     .env nor .env.local.php is in the app, and Symfony's runtime loads
+//     /var/task/.env at boot and fails when it is missing: write
+//     .env.local.php before brefimg: echo "<?php return [];" >
+//     .env.local.php takes every value from Lambda's environment
 //   - secret-dotenv (warning): .env: .env is in the app: it would be baked
 //     into the image; add it to .dockerignore, and set its secrets as Lambda
 //     environment variables or SSM parameters

@@ -24,7 +24,8 @@ const AppDest = plan.AppDest
 type Input struct {
 	// AppDir is the app directory on disk; "" means ".".
 	AppDir string
-	// Line is the Bref line; 0 means extensions.DefaultLine.
+	// Line is the Bref line; 0 means the line ChooseLine takes from the
+	// Composer files (extensions.DefaultLine when they do not say).
 	Line int
 	// PHP is the PHP version ("8.2" or "82"); "" means ChoosePHP's choice.
 	PHP string
@@ -37,8 +38,9 @@ type Input struct {
 	Exts []string
 	// Handler is the CMD handler; "" means the runtime's default.
 	Handler string
-	// Env is the image's environment ("KEY=VALUE"), for PHP_INI_SCAN_DIR;
-	// nil skips that check.
+	// Env is the image's environment ("KEY=VALUE"): PHP_INI_SCAN_DIR,
+	// BREF_AUTOLOAD_PATH, BREF_DOWNLOAD_VENDOR, APP_ENV; nil skips the
+	// PHP_INI_SCAN_DIR check.
 	Env []string
 	// AppPaths are the app layer's paths, as NewApp takes them; nil means
 	// listing AppDir with LoadApp.
@@ -62,25 +64,28 @@ type Input struct {
 
 // Run runs every app check on in and returns the findings in the order of
 // the checks: composer files, extensions, Bref library, PHP version,
-// handler, vendor, dev dependencies and secrets, ini. A Composer file that
-// does not parse is an findings.IDComposerInvalid finding, and the checks that need
-// it are skipped; when no PHP version is given and none satisfies the
-// requirements (findings.IDPHPUnsatisfiable), the extension checks are skipped. The
-// error is for input that prevents checking: a line, PHP version or runtime
-// that does not exist, or an app directory that cannot be read.
+// handler, vendor, dev dependencies and secrets, ini, and what the
+// framework writes under the read-only /var/task. A Composer file that
+// does not parse is an findings.IDComposerInvalid finding, and the checks
+// that need it are skipped; when no PHP version is given and none
+// satisfies the requirements (one findings.IDPHPUnsatisfiable finding),
+// the extension and PHP version checks are skipped. The error is for input
+// that prevents checking: a line, PHP version or runtime that does not
+// exist, a bref/bref version or constraint that says no line brefimg knows
+// (when no line is given), or an app directory that cannot be read.
 func Run(in Input) ([]findings.Finding, error) {
 	if in.AppDir == "" {
 		in.AppDir = "."
 	}
-	line, rt, err := in.target()
+	proj, out, err := in.project()
+	if err != nil {
+		return nil, err
+	}
+	line, rt, err := in.target(proj)
 	if err != nil {
 		return nil, err
 	}
 	app, err := in.app()
-	if err != nil {
-		return nil, err
-	}
-	proj, out, err := in.project()
 	if err != nil {
 		return nil, err
 	}
@@ -105,21 +110,27 @@ func Run(in Input) ([]findings.Finding, error) {
 	if !in.NoHandler {
 		out = append(out, Handler(app, rt, in.Handler)...)
 	}
-	out = append(out, Vendor(app)...)
+	out = append(out, Vendor(app, line, in.Env)...)
 	out = append(out, DevPackages(proj, app)...)
 	out = append(out, Secrets(app)...)
 	if in.Env != nil {
 		out = append(out, IniScanDir(in.Env)...)
 	}
 	out = append(out, UnloadedExtensions(pl)...)
+	out = append(out, ReadOnlyTask(proj, app, in.Env)...)
 	return out, nil
 }
 
-// target checks the line and the runtime, defaults applied.
-func (in Input) target() (int, extensions.Runtime, error) {
+// target checks the line and the runtime, defaults applied: without a
+// line, the one the Composer files say (ChooseLine).
+func (in Input) target(proj *composer.Project) (int, extensions.Runtime, error) {
 	line := in.Line
 	if line == 0 {
-		line = extensions.DefaultLine
+		c, err := ChooseLine(proj)
+		if err != nil {
+			return 0, "", err
+		}
+		line = c.Line
 	}
 	if err := extensions.CheckLine(line); err != nil {
 		return 0, "", err

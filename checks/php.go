@@ -65,16 +65,50 @@ func allowed(rules []phpRule, line int) []string {
 
 // suggestPHP says which PHP version (and Bref line) satisfies every rule:
 // "use PHP 8.4", "use Bref 2 with PHP 8.1", or "" when no line has one.
-func suggestPHP(rules []phpRule, line int) string {
-	if ok := allowed(rules, line); len(ok) > 0 {
-		return "use PHP " + ok[len(ok)-1]
+// The newest version of the line, or of the newest line, is suggested, but
+// the series prefer (config.platform.php's, for which the dependencies
+// were resolved; "" for none) when a line has it.
+func suggestPHP(rules []phpRule, line int, prefer string) string {
+	pick := func(ok []string) string {
+		if prefer != "" && slices.Contains(ok, prefer) {
+			return prefer
+		}
+		return ok[len(ok)-1]
 	}
-	for _, l := range slices.Backward(extensions.Lines()) {
+	if ok := allowed(rules, line); len(ok) > 0 {
+		return "use PHP " + pick(ok)
+	}
+	lines := extensions.Lines()
+	slices.Reverse(lines)
+	if prefer != "" {
+		// A line with the preferred series first.
+		slices.SortStableFunc(lines, func(a, b int) int {
+			return boolRank(slices.Contains(allowed(rules, b), prefer)) - boolRank(slices.Contains(allowed(rules, a), prefer))
+		})
+	}
+	for _, l := range lines {
 		if ok := allowed(rules, l); len(ok) > 0 && l != line {
-			return fmt.Sprintf("use Bref %d with PHP %s", l, ok[len(ok)-1])
+			return fmt.Sprintf("use Bref %d with PHP %s", l, pick(ok))
 		}
 	}
 	return ""
+}
+
+// boolRank is 1 for true, 0 for false.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// platformSeries is the "MAJOR.MINOR" of config.platform.php, or "".
+func platformSeries(p *composer.Project) string {
+	if p == nil || p.PlatformPHP == nil {
+		return ""
+	}
+	series, _, _, _ := seriesOf(p.PlatformPHP.Value)
+	return series
 }
 
 // seriesOf returns "MAJOR.MINOR" of a Composer version and its parts.
@@ -106,7 +140,7 @@ func PHPVersion(p *composer.Project, line int, php string) []findings.Finding {
 		if r.c.AllowsSeries(v) {
 			continue
 		}
-		fix := suggestPHP(rules, line)
+		fix := suggestPHP(rules, line, platformSeries(p))
 		if r.req.By == "" {
 			if fix == "" {
 				fix = "no Bref line has a PHP version that satisfies every PHP requirement; change require.php"
@@ -164,7 +198,7 @@ func ChoosePHP(p *composer.Project, line int) (string, []findings.Finding, error
 	rules, _ := phpRules(p)
 	ok := allowed(rules, line)
 	if len(ok) == 0 {
-		return "", []findings.Finding{unsatisfiable(rules, line, versions)}, nil
+		return "", []findings.Finding{unsatisfiable(rules, line, versions, platformSeries(p))}, nil
 	}
 	if p != nil && p.PlatformPHP != nil {
 		if series, pma, pmi, valid := seriesOf(p.PlatformPHP.Value); valid {
@@ -185,13 +219,13 @@ func ChoosePHP(p *composer.Project, line int) (string, []findings.Finding, error
 
 // unsatisfiable explains that no PHP version of line meets the rules,
 // pointing at the first rule (require.php first) that leaves none.
-func unsatisfiable(rules []phpRule, line int, versions []string) findings.Finding {
+func unsatisfiable(rules []phpRule, line int, versions []string, prefer string) findings.Finding {
 	i := 0
 	for i < len(rules)-1 && len(allowed(rules[:i+1], line)) > 0 {
 		i++
 	}
 	culprit := rules[i]
-	what, fix := describe(culprit.req), suggestPHP(rules, line)
+	what, fix := describe(culprit.req), suggestPHP(rules, line, prefer)
 	if len(allowed(rules[i:i+1], line)) > 0 {
 		// Only with the requirements before it.
 		what = fmt.Sprintf("%s together with %s", describe(culprit.req), describe(rules[0].req))

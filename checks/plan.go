@@ -14,9 +14,15 @@ import (
 // then checked as its layers hold it, without listing the directory again.
 // A plan that copies no app directory, or whose line is unknown (a base
 // that is not a Bref image), is not checked. For a Dockerfile the handler
-// is checked on the image instead (see [Build]).
+// is checked on the image instead (see [Build]). A PHP version the front
+// end chose (PHPSource neither plan.SourceFlag nor "") is chosen again as
+// Run chooses it, so that when none satisfies the Composer files the one
+// findings.IDPHPUnsatisfiable finding says so, not a finding per package.
 func RunPlan(pl plan.Plan, res *plan.Result) ([]findings.Finding, error) {
 	line, php, rt := pl.Line, pl.PHP, extensions.Runtime(pl.Runtime)
+	if pl.PHPSource != "" && pl.PHPSource != plan.SourceFlag {
+		php = ""
+	}
 	if line == 0 {
 		r, ok := extensions.RecognizeBase(pl.Base)
 		if !ok || r.Line == 0 {

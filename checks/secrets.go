@@ -48,6 +48,9 @@ func Secrets(app App) []findings.Finding {
 		}
 		base := path.Base(p)
 		switch {
+		case base == ".env.local.php" && emptyDumpedEnv(app, p):
+			// composer dump-env prod with no secrets, as Bref's Symfony guide
+			// has it: `<?php return [];` holds nothing to leak.
 		case base == ".env" || strings.HasPrefix(base, ".env.") && !slices.Contains(dotenvTemplates, base):
 			add(findings.IDSecretDotenv, p, fmt.Sprintf("%s is in the app: %s, and set its secrets as Lambda environment variables or SSM parameters", p, fix))
 		case registryAuthFile(app, p):
@@ -67,6 +70,26 @@ func Secrets(app App) []findings.Finding {
 		}
 	}
 	return out
+}
+
+// emptyDumpedEnv reports whether the .env.local.php at p returns an empty
+// array (what `composer dump-env prod` writes when .env holds no value).
+func emptyDumpedEnv(app App, p string) bool {
+	if app.Dir == "" {
+		return false
+	}
+	data, err := app.read(p)
+	if err != nil {
+		return false
+	}
+	var code strings.Builder
+	for _, line := range strings.Split(string(data), "\n") {
+		if l := strings.TrimSpace(line); !strings.HasPrefix(l, "//") && !strings.HasPrefix(l, "#") {
+			code.WriteString(strings.Join(strings.Fields(l), ""))
+		}
+	}
+	c := strings.TrimSuffix(strings.TrimPrefix(code.String(), "<?php"), "?>")
+	return c == "return[];" || c == "returnarray();"
 }
 
 // underGit reports whether p lies inside a .git directory.

@@ -66,6 +66,9 @@ func TestChoosePHP(t *testing.T) {
 		{name: "none on the line", p: project("^7.4", ""), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 3, wantFix: "Bref 1 with PHP 7.4"},
 		{name: "a package leaves none", p: project("^8.4", "", "<8.4"), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 10, wantFix: "together with require.php"},
 		{name: "a package alone leaves none", p: project("^8.1", "", "<8.2"), line: 3, wantID: findings.IDPHPUnsatisfiable, wantLine: 10, wantFix: "use Bref 2 with PHP 8.1"},
+		// symfony/demo on Bref 1: the dependencies were resolved for 8.4.
+		{name: "the platform's series suggested", p: project(">=8.4", "8.4.1", ">=8.4.1", "8.1 - 8.5"), line: 1, wantID: findings.IDPHPUnsatisfiable, wantLine: 3,
+			wantFix: `no PHP version of Bref 1 (7.3, 7.4, 8.0, 8.1 and 8.2) satisfies require.php ">=8.4" of composer.json: use Bref 3 with PHP 8.4`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,7 +306,7 @@ func TestVendorIgnorePatterns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkFindings(t, Vendor(app), tc.want)
+			checkFindings(t, Vendor(app, 3, nil), tc.want)
 		})
 	}
 }
@@ -533,4 +536,6 @@ var appIDs = []string{
 	findings.IDVendorMissing, findings.IDVendorIgnored,
 	findings.IDDevPackages, findings.IDSecretDotenv, findings.IDSecretAuthJSON, findings.IDSecretKey, findings.IDSecretGit,
 	findings.IDIniScanDir, findings.IDExtNotLoaded,
+	findings.IDLaravelStorage, findings.IDLaravelConfigCache,
+	findings.IDSymfonyCacheDir, findings.IDSymfonyCacheWarmup, findings.IDSymfonyDotenv,
 }

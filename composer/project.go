@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -33,6 +34,18 @@ type Project struct {
 	// InstalledDev is installed.json's "dev" flag (Composer 2): vendor/ was
 	// installed with the require-dev packages.
 	InstalledDev bool
+	// InstalledDevRecorded says that installed.json records how vendor/ was
+	// installed (Composer 2's "dev" flag); Composer 1 did not.
+	InstalledDevRecorded bool
+	// InstalledDevLine is the 1-based line of installed.json's "dev" key;
+	// 0 when absent.
+	InstalledDevLine int
+	// Installed lists every package installed.json holds, require-dev ones
+	// included, whatever composer.lock says; nil without the file.
+	Installed []Package
+	// InstalledDevNames is installed.json's "dev-package-names": the
+	// require-dev packages among Installed (Composer 2), lowercase.
+	InstalledDevNames []string
 
 	// Require lists the root requirements in file order: composer.json's
 	// "require", or composer.lock's "platform" when there is no
@@ -45,6 +58,9 @@ type Project struct {
 	// PlatformPHP is composer.json's config.platform.php, the PHP version
 	// dependencies are resolved for; nil when absent or false.
 	PlatformPHP *Setting
+	// Extra is composer.json's "extra" object as written (Symfony's runtime
+	// reads its "runtime" options there); nil when absent.
+	Extra json.RawMessage
 
 	// Packages are the installed packages without the require-dev ones:
 	// composer.lock's "packages", or else those of installed.json that are
@@ -111,6 +127,22 @@ type Package struct {
 	Line int
 	// VersionLine is the 1-based line of its "version" key; 0 when absent.
 	VersionLine int
+	// InstallPath is installed.json's "install-path", relative to
+	// vendor/composer ("../bref/bref"); "" when absent or read from
+	// composer.lock.
+	InstallPath string
+}
+
+// Dir returns the package's directory relative to the app directory,
+// slash-separated: its install path when installed.json records one, else
+// Composer's default vendor/<name>.
+func (p Package) Dir() string {
+	if p.InstallPath != "" && !path.IsAbs(p.InstallPath) {
+		if d := path.Join("vendor/composer", p.InstallPath); d != "." && !strings.HasPrefix(d, "../") {
+			return d
+		}
+	}
+	return "vendor/" + p.Name
 }
 
 // Major returns the package's major version: that of Version, or, for a
@@ -146,6 +178,56 @@ func (p *Project) DevPackage(name string) (Package, bool) {
 		}
 	}
 	return Package{}, false
+}
+
+// Requirement returns the root requirement of name: composer.json's
+// "require" entry, or else its "require-dev" one.
+func (p *Project) Requirement(name string) (Requirement, bool) {
+	name = strings.ToLower(name)
+	for _, reqs := range [][]Requirement{p.Require, p.RequireDev} {
+		for _, r := range reqs {
+			if r.Name == name {
+				return r, true
+			}
+		}
+	}
+	return Requirement{}, false
+}
+
+// Uses reports whether the app runs the package name in production: it is
+// installed and not a require-dev package, or, when neither composer.lock
+// nor installed.json says what is installed, composer.json requires it.
+func (p *Project) Uses(name string) bool {
+	if _, ok := p.Package(name); ok {
+		return true
+	}
+	if p.HasLock || p.HasInstalled {
+		return false
+	}
+	name = strings.ToLower(name)
+	for _, r := range p.Require {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// InstalledDevPackages returns the require-dev packages vendor/ holds, as
+// Composer recorded them in installed.json ("dev-package-names" among its
+// "packages"), and whether it recorded them at all (Composer 2 does,
+// Composer 1 does not).
+func (p *Project) InstalledDevPackages() ([]Package, bool) {
+	if !p.InstalledDevRecorded {
+		return nil, false
+	}
+	var out []Package
+	for _, pkg := range p.Installed {
+		if slices.Contains(p.InstalledDevNames, pkg.Name) {
+			out = append(out, pkg)
+		}
+	}
+	return out, true
 }
 
 // Extensions lists every "ext-*" requirement of the root project and of the
@@ -328,6 +410,9 @@ func (p *Project) loadJSON() error {
 	if err != nil {
 		return err
 	}
+	if raw, ok := top["extra"]; ok && string(bytes.TrimSpace(raw)) != "null" {
+		p.Extra = raw
+	}
 	if raw, ok := platform["php"]; ok {
 		// false disables a platform package; only a string sets a version.
 		var v string
@@ -398,7 +483,10 @@ func (p *Project) loadInstalled() error {
 			return err
 		}
 		if raw, ok := top["dev"]; ok {
-			_ = json.Unmarshal(raw, &p.InstalledDev)
+			if err := json.Unmarshal(raw, &p.InstalledDev); err != nil {
+				return d.shapeError("/dev", "true or false")
+			}
+			p.InstalledDevRecorded, p.InstalledDevLine = true, d.lines.line("/dev")
 		}
 		if raw, ok := top["dev-package-names"]; ok {
 			if err := json.Unmarshal(raw, &devNames); err != nil {
@@ -406,12 +494,16 @@ func (p *Project) loadInstalled() error {
 			}
 		}
 	}
+	p.Installed = all
+	for _, n := range devNames {
+		p.InstalledDevNames = append(p.InstalledDevNames, strings.ToLower(n))
+	}
 	if p.HasLock {
 		return nil
 	}
 	// Without composer.lock, installed.json says what is installed.
 	for _, pkg := range all {
-		if slices.ContainsFunc(devNames, func(n string) bool { return strings.EqualFold(n, pkg.Name) }) {
+		if slices.Contains(p.InstalledDevNames, pkg.Name) {
 			p.DevPackages = append(p.DevPackages, pkg)
 		} else {
 			p.Packages = append(p.Packages, pkg)
@@ -445,6 +537,12 @@ func (d *doc) packages(raw json.RawMessage, ptr string) ([]Package, error) {
 		pkg.Name = strings.ToLower(name)
 		if raw, ok := obj["version"]; ok {
 			if pkg.Version, err = d.str(raw, ep+"/version"); err != nil {
+				return nil, err
+			}
+		}
+		if raw, ok := obj["install-path"]; ok && d.file == InstalledFile && string(bytes.TrimSpace(raw)) != "null" {
+			// A metapackage has none (null): it installs no files.
+			if pkg.InstallPath, err = d.str(raw, ep+"/install-path"); err != nil {
 				return nil, err
 			}
 		}

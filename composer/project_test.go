@@ -283,3 +283,116 @@ func TestIndexLines(t *testing.T) {
 		t.Errorf("lines = %v\nwant %v", ix.lines, want)
 	}
 }
+
+// TestInstalledRecord: what Composer recorded in installed.json is kept
+// whole, whatever composer.lock says: every package with its install path,
+// the "dev" flag and its line, and dev-package-names.
+func TestInstalledRecord(t *testing.T) {
+	installed := `{
+    "packages": [
+        {
+            "name": "bref/bref",
+            "version": "2.0.2",
+            "install-path": "../bref/bref"
+        },
+        {
+            "name": "Acme/Plugin",
+            "version": "1.0.0",
+            "install-path": "../../web/plugins/acme"
+        },
+        {
+            "name": "acme/meta",
+            "version": "1.0.0",
+            "type": "metapackage",
+            "install-path": null
+        },
+        {
+            "name": "phpunit/phpunit",
+            "version": "10.5.0",
+            "install-path": "../phpunit/phpunit"
+        }
+    ],
+    "dev": true,
+    "dev-package-names": ["PHPUnit/PHPUnit"]
+}`
+	tests := []struct {
+		name     string
+		files    map[string]string
+		recorded bool
+		dev      bool
+		devLine  int
+		devPkgs  []string
+		dirs     []string
+	}{
+		{name: "composer 2 with a lock", files: map[string]string{"composer.lock": appLock, "vendor/composer/installed.json": installed},
+			recorded: true, dev: true, devLine: 25, devPkgs: []string{"phpunit/phpunit"},
+			dirs: []string{"vendor/bref/bref", "web/plugins/acme", "vendor/acme/meta", "vendor/phpunit/phpunit"}},
+		{name: "composer 2 without a lock", files: map[string]string{"vendor/composer/installed.json": installed},
+			recorded: true, dev: true, devLine: 25, devPkgs: []string{"phpunit/phpunit"},
+			dirs: []string{"vendor/bref/bref", "web/plugins/acme", "vendor/acme/meta", "vendor/phpunit/phpunit"}},
+		{name: "--no-dev", files: map[string]string{"vendor/composer/installed.json": `{"packages": [], "dev": false, "dev-package-names": []}`},
+			recorded: true, devLine: 1},
+		{name: "composer 1", files: map[string]string{"vendor/composer/installed.json": `[{"name": "bref/bref", "version": "1.7.3"}]`},
+			dirs: []string{"vendor/bref/bref"}},
+		{name: "no installed.json", files: map[string]string{"composer.lock": appLock}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Load(writeApp(t, tc.files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkgs, ok := p.InstalledDevPackages()
+			var names, dirs []string
+			for _, pkg := range pkgs {
+				names = append(names, pkg.Name)
+			}
+			for _, pkg := range p.Installed {
+				dirs = append(dirs, pkg.Dir())
+			}
+			if ok != tc.recorded || p.InstalledDev != tc.dev || p.InstalledDevLine != tc.devLine || !reflect.DeepEqual(names, tc.devPkgs) || !reflect.DeepEqual(dirs, tc.dirs) {
+				t.Errorf("recorded %v, dev %v on line %d, dev packages %v, dirs %v; want %v, %v, %d, %v, %v",
+					ok, p.InstalledDev, p.InstalledDevLine, names, dirs, tc.recorded, tc.dev, tc.devLine, tc.devPkgs, tc.dirs)
+			}
+		})
+	}
+}
+
+func TestRequirementAndUses(t *testing.T) {
+	extra := `{"require": {"laravel/framework": "^12.0"}, "require-dev": {"Bref/Bref": "^2"}, "extra": {"runtime": {"disable_dotenv": true}}}`
+	tests := []struct {
+		name      string
+		files     map[string]string
+		req       string
+		wantReq   string
+		uses      map[string]bool
+		wantExtra bool
+	}{
+		{name: "lock decides what is used", files: map[string]string{"composer.json": appJSON, "composer.lock": appLock},
+			req: "BREF/bref", wantReq: "^2.1", uses: map[string]bool{"bref/bref": true, "phpunit/phpunit": false, "acme/nothing": false}},
+		{name: "without lock nor installed.json, composer.json", files: map[string]string{"composer.json": extra},
+			req: "bref/bref", wantReq: "^2", uses: map[string]bool{"laravel/framework": true, "bref/bref": false}, wantExtra: true},
+		{name: "require-dev is not required", files: map[string]string{"composer.json": extra, "composer.lock": `{"packages": []}`},
+			req: "phpunit/phpunit", uses: map[string]bool{"laravel/framework": false}, wantExtra: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Load(writeApp(t, tc.files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, ok := p.Requirement(tc.req)
+			if ok != (tc.wantReq != "") || r.Constraint != tc.wantReq {
+				t.Errorf("Requirement(%s) = %+v, %v; want %q", tc.req, r, ok, tc.wantReq)
+			}
+			for name, want := range tc.uses {
+				if got := p.Uses(name); got != want {
+					t.Errorf("Uses(%s) = %v, want %v", name, got, want)
+				}
+			}
+			if (len(p.Extra) > 0) != tc.wantExtra || tc.wantExtra && !strings.Contains(string(p.Extra), "disable_dotenv") {
+				t.Errorf("Extra = %s", p.Extra)
+			}
+		})
+	}
+}

@@ -8,7 +8,9 @@ import (
 	"strings"
 )
 
-// DefaultLine is the Bref major line used when none is given (3, the current one).
+// DefaultLine is the Bref major line used when none is given and the app's
+// Composer files do not name one (3, the current one; see
+// checks.ChooseLine).
 const DefaultLine = 3
 
 // Runtime is a Bref runtime: FPM, Function or Console.

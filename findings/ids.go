@@ -44,6 +44,14 @@ const (
 	IDHistory          = "lambda-history"
 	IDParentDir        = "lambda-parent-dir"
 	IDLambdaUnreadable = "lambda-unreadable"
+
+	// The read-only /var/task: what Laravel and Symfony write next to the
+	// code, or read at every cold start.
+	IDLaravelStorage     = "laravel-storage"
+	IDLaravelConfigCache = "laravel-config-cache"
+	IDSymfonyCacheDir    = "symfony-cache-dir"
+	IDSymfonyCacheWarmup = "symfony-cache-warmup"
+	IDSymfonyDotenv      = "symfony-dotenv"
 )
 
 // Check describes one finding ID.
@@ -78,6 +86,11 @@ var Registry = []Check{
 	{IDVendorMissing, "error", "vendor/autoload.php is not in the app"},
 	{IDVendorIgnored, "error", ".dockerignore excludes vendor/autoload.php from the app"},
 	{IDDevPackages, "warning", "vendor/ holds require-dev packages"},
+	{IDLaravelStorage, "warning", "a Laravel app without bref/laravel-bridge writes views, caches and logs under the read-only /var/task"},
+	{IDLaravelConfigCache, "warning", "bootstrap/cache/config.php was generated with the app outside /var/task: Laravel would use the build machine's paths"},
+	{IDSymfonyCacheDir, "warning", "the Symfony kernel keeps var/cache and var/log under the read-only /var/task (it does not extend bref/symfony-bridge's BrefKernel)"},
+	{IDSymfonyCacheWarmup, "warning", "a Symfony app ships without its warmed var/cache/<APP_ENV>: the cache is built at every cold start"},
+	{IDSymfonyDotenv, "error or warning", "a Symfony app without .env.local.php parses .env at every cold start (warning), or fails at boot without .env (error)"},
 	{IDSecretDotenv, "warning", "the app holds a .env file"},
 	{IDSecretAuthJSON, "warning", "the app holds Composer's auth.json, or container registry credentials (.docker/config.json, .dockercfg, a podman or skopeo auth.json) with a login"},
 	{IDSecretKey, "warning", "the app holds a private key"},

@@ -24,7 +24,12 @@ import (
 // Flags is what `brefimg build` is given on its command line (or its
 // environment), before defaults.
 type Flags struct {
-	// Line is the Bref major line (1, 2 or 3); 0 means extensions.DefaultLine.
+	// Line is the Bref major line (1, 2 or 3); 0 means not given: the line
+	// of the app's bref/bref library (composer.lock, else installed.json),
+	// else the newest its composer.json constraint allows, else
+	// extensions.DefaultLine (see checks.ChooseLine). Other values are
+	// refused; [LineValue] parses the flag so that "--bref 0" is refused
+	// rather than taken for "not given".
 	Line int
 	// PHP is the PHP version ("8.0" or "80"); "" means the newest of the
 	// line that composer.json's require.php and config.platform.php allow.
@@ -75,10 +80,14 @@ func Plan(f Flags) (plan.Plan, error) {
 	case !fi.IsDir():
 		return plan.Plan{}, plan.Inputf(plan.FieldAppDir, "app directory %q is not a directory: pass the directory of your PHP app", dir)
 	}
-	// composer.json may choose the PHP version and the extensions (--ext auto);
-	// when it does not parse, the checks say so and the defaults apply here.
+	// The Composer files may choose the line, the PHP version and the
+	// extensions (--ext auto); when they do not parse, the checks say so
+	// and the defaults apply here.
 	pl.Project, _ = composer.Load(dir)
-	if pl.PHP, err = choosePHP(f.PHP, pl.Project, pl.Line); err != nil {
+	if pl.Line, pl.LineSource, err = chooseLine(f.Line, pl.Project); err != nil {
+		return plan.Plan{}, err
+	}
+	if pl.PHP, pl.PHPSource, err = choosePHP(f.PHP, pl.Project, pl.Line); err != nil {
 		return plan.Plan{}, err
 	}
 	if f.Base != "" {
@@ -116,13 +125,13 @@ func Plan(f Flags) (plan.Plan, error) {
 	return pl, nil
 }
 
-// target reads the Bref line, the platform and the runtime.
+// target checks the Bref line given (0 is none), and reads the platform
+// and the runtime.
 func target(f Flags) (plan.Plan, extensions.Runtime, error) {
-	if f.Line == 0 {
-		f.Line = extensions.DefaultLine
-	}
-	if err := extensions.CheckLine(f.Line); err != nil {
-		return plan.Plan{}, "", plan.AsInput(plan.FieldLine, err)
+	if f.Line != 0 {
+		if err := extensions.CheckLine(f.Line); err != nil {
+			return plan.Plan{}, "", plan.AsInput(plan.FieldLine, err)
+		}
 	}
 	if f.Platform == "" {
 		f.Platform = "linux/amd64"
@@ -137,25 +146,53 @@ func target(f Flags) (plan.Plan, extensions.Runtime, error) {
 			return plan.Plan{}, "", plan.AsInput(plan.FieldRuntime, err)
 		}
 	}
-	return plan.Plan{Platform: p, Line: f.Line, Runtime: string(rt)}, rt, nil
+	return plan.Plan{Platform: p, Runtime: string(rt)}, rt, nil
+}
+
+// chooseLine takes the line given, or, without one (0), the line the
+// Composer files say (checks.ChooseLine), and says where it came from.
+func chooseLine(line int, project *composer.Project) (int, string, error) {
+	if line != 0 {
+		return line, plan.SourceFlag, nil
+	}
+	c, err := checks.ChooseLine(project)
+	if err != nil {
+		return 0, "", plan.AsInput(plan.FieldLine, err)
+	}
+	return c.Line, c.Source, nil
 }
 
 // choosePHP normalises --php, or, without it, chooses the newest PHP
-// version of the line that composer.json allows (the line's newest when
-// none does: the checks then explain it).
-func choosePHP(php string, project *composer.Project, line int) (string, error) {
+// version of the line that the Composer files allow (the line's newest
+// when none does: the checks then report php-unsatisfiable, as the source
+// says), and says where the version came from.
+func choosePHP(php string, project *composer.Project, line int) (string, string, error) {
 	if php != "" {
 		v, err := extensions.NormalizePHP(php)
-		return v, plan.AsInput(plan.FieldPHP, err)
+		return v, plan.SourceFlag, plan.AsInput(plan.FieldPHP, err)
 	}
 	v, _, err := checks.ChoosePHP(project, line)
 	if err != nil {
-		return "", plan.AsInput(plan.FieldPHP, err)
+		return "", "", plan.AsInput(plan.FieldPHP, err)
 	}
 	if v == "" {
 		v, err = extensions.NewestPHP(line)
+		return v, fmt.Sprintf("%s: no PHP version of Bref %d satisfies the Composer files", plan.SourceDefault, line), plan.AsInput(plan.FieldPHP, err)
 	}
-	return v, plan.AsInput(plan.FieldPHP, err)
+	return v, phpSource(project, v), nil
+}
+
+// phpSource says why ChoosePHP chose v.
+func phpSource(p *composer.Project, v string) string {
+	if p == nil || p.PHP == nil && p.PlatformPHP == nil && len(p.PackagePHP()) == 0 {
+		return plan.SourceDefault
+	}
+	if pp := p.PlatformPHP; pp != nil {
+		if ma, mi, ok := composer.MajorMinor(pp.Value); ok && fmt.Sprintf("%d.%d", ma, mi) == v {
+			return fmt.Sprintf("%s config.platform.php %s", pp.File, pp.Value)
+		}
+	}
+	return "the newest the Composer files allow"
 }
 
 // extensionSteps turns --ext values ("redis,gmp", "auto", "redis@0.12")

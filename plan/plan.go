@@ -15,6 +15,13 @@ import (
 // FROM scratch does.
 const Scratch = "scratch"
 
+// The sources of Plan.LineSource and Plan.PHPSource that are not a file:
+// the user gave the value, or the front end's default applied.
+const (
+	SourceFlag    = "flag"
+	SourceDefault = "default"
+)
+
 // Plan is everything a build needs, as plain data.
 //
 // Flag builds use StepLayer steps only. A Dockerfile gives StepCopy and
@@ -41,6 +48,13 @@ type Plan struct {
 	// (recorded in brefimg.lock); zero when unknown.
 	Line int
 	PHP  string
+	// LineSource and PHPSource say where Line and PHP came from, for
+	// --dry-run and the checks: SourceFlag when the user gave them, else
+	// how the front end chose them ("composer.lock bref/bref 1.7.3",
+	// "composer.json require bref/bref ^1.7", SourceDefault, …); "" when
+	// the front end does not say (a Dockerfile's base names them).
+	LineSource string
+	PHPSource  string
 	// Catalog is true when Base is the catalog's image for Line and PHP
 	// (not an image the user named).
 	Catalog bool

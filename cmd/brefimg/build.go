@@ -93,7 +93,7 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	}
 	fs := pflag.NewFlagSet(cmd, pflag.ContinueOnError)
 	fs.SortFlags = false
-	fs.IntVar(&o.flags.Line, "bref", extensions.DefaultLine, "Bref major line: 1, 2 or 3")
+	fs.Var(flagplan.NewLineValue(&o.flags.Line), "bref", fmt.Sprintf("Bref major line: 1, 2 or 3 (default: the app's bref/bref version, else %d)", extensions.DefaultLine))
 	fs.StringVar(&o.flags.PHP, "php", "", "PHP version, 8.0 or 80 (default: the line's newest)")
 	fs.StringVar(&o.flags.Runtime, "runtime", "fpm", "Bref runtime: fpm, function or console")
 	fs.StringVar(&o.flags.Platform, "platform", "linux/amd64", "linux/amd64 or linux/arm64 (Lambda's x86_64 and arm64 work too)")
@@ -206,12 +206,30 @@ func parseBuildArgs(fs *pflag.FlagSet, o *buildOptions, usageText string, args [
 }
 
 // dryRun prints every flag's effective value and where it came from, and
-// the plan those flags make.
+// the plan those flags make. A Bref line or PHP version the user did not
+// give shows the plan's, and where the front end took it from (the app's
+// composer.lock, its composer.json, the default).
 func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
+	// chosen is the plan's value and source of a flag it chose, when the
+	// user gave none: "1", "composer.lock bref/bref 1.7.3".
+	chosen := func(name string) (string, string, bool) {
+		value, src := pl.PHP, pl.PHPSource
+		if name == "bref" {
+			value, src = strconv.Itoa(pl.Line), pl.LineSource
+		}
+		if src == "" || src == plan.SourceFlag || o.sources[name] != fromDefault {
+			return "", "", false
+		}
+		return value, src, true
+	}
 	fmt.Fprintln(w, "Effective configuration (flag > env > brefimg.yaml > default):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fs.VisitAll(func(f *pflag.Flag) {
 		if configNotFromFile[f.Name] {
+			return
+		}
+		if v, src, ok := chosen(f.Name); ok && (f.Name == "bref" || f.Name == "php") {
+			fmt.Fprintf(tw, "  --%s\t%s\t(%s)\n", f.Name, v, src)
 			return
 		}
 		v := f.Value.String()
@@ -232,6 +250,15 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 	})
 	tw.Flush()
 	fmt.Fprintln(w, "Plan:")
+	if pl.LineSource != "" {
+		where := func(name string) string {
+			if _, src, ok := chosen(name); ok {
+				return src
+			}
+			return string(o.sources[name]) // given, or the CLI's own default
+		}
+		fmt.Fprintf(w, "  Bref %d (%s), PHP %s (%s)\n", pl.Line, where("bref"), pl.PHP, where("php"))
+	}
 	fmt.Fprintf(w, "  FROM %s (%s)\n", pl.Base, pl.Platform)
 	for _, s := range pl.Steps {
 		fmt.Fprintf(w, "  %s\n", s.CreatedBy)

@@ -1,0 +1,4 @@
+<?php
+
+// Stand-in for the autoloader composer install generates.
+return [];

@@ -1,0 +1,4 @@
+<?php
+
+// Stand-in for Composer's generated autoloader.
+return [];
