@@ -228,6 +228,9 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 		if configNotFromFile[f.Name] {
 			return
 		}
+		if o.file != "" && o.sources[f.Name] == fromDefault && (slices.Contains(imageFlags, f.Name) || f.Name == "split") {
+			return // the Dockerfile chooses these: their defaults do not apply
+		}
 		if v, src, ok := chosen(f.Name); ok && (f.Name == "bref" || f.Name == "php") {
 			fmt.Fprintf(tw, "  --%s\t%s\t(%s)\n", f.Name, v, src)
 			return

@@ -175,3 +175,22 @@ func TestBrefimgImage(t *testing.T) {
 		t.Error("the CA bundle is missing")
 	}
 }
+
+// TestDockerfileDryRun: with -f, the dry run shows no default of a flag the
+// Dockerfile replaces (--bref 3 (default) would be a lie).
+func TestDockerfileDryRun(t *testing.T) {
+	t.Parallel()
+	reg := seeded(t)
+	code, stdout, stderr := brefimg(t, nil, "build", "--dry-run", "-f", dockerfilePath("seed-opt"), "--mirror", reg.Host, appDir(t))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, flag := range []string{"--bref ", "--php ", "--runtime ", "--ext ", "--cmd ", "--split "} {
+		if strings.Contains(stdout, "  "+flag) {
+			t.Errorf("the dry run of a Dockerfile build shows %s:\n%s", flag, stdout)
+		}
+	}
+	if !strings.Contains(stdout, "FROM bref/php-80-fpm:1") || !strings.Contains(stdout, "--file") {
+		t.Errorf("dry run:\n%s", stdout)
+	}
+}
