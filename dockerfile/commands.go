@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,9 +24,11 @@ func (d *dispatcher) command(s *stageState, c instructions.Command) error {
 	line := lineOf(c)
 	switch c := c.(type) {
 	case *instructions.RunCommand:
-		return d.refuseRun(c, line)
+		d.refuse(d.refuseRun(s, c, line))
+		return nil
 	case *instructions.OnbuildCommand:
-		return d.errorf(line, "%s: ONBUILD records instructions for images built FROM this one, which brefimg, building without containers, would have to run: remove it (brefimg builds the final image only)", c.String())
+		d.refuse(d.errorf(line, "%s: ONBUILD records instructions for images built FROM this one, which brefimg, building without containers, would have to run: remove it (brefimg builds the final image only)", c.String()))
+		return nil
 	}
 	if err := d.expand(s, c, line); err != nil {
 		return err
@@ -203,23 +206,6 @@ func withShell(sh, args []string) []string {
 	return append(append([]string(nil), sh...), strings.Join(args, " "))
 }
 
-// refuseRun explains why RUN cannot run, and what to do instead.
-func (d *dispatcher) refuseRun(c *instructions.RunCommand, line int) error {
-	text := c.String()
-	lower := strings.ToLower(text)
-	var instead string
-	switch {
-	case strings.Contains(lower, "composer"):
-		instead = "run it in CI before brefimg, in the app directory (e.g. composer install --no-dev --optimize-autoloader --classmap-authoritative), and COPY the result (COPY . /var/task copies vendor/)"
-	case strings.Contains(lower, "pecl") || strings.Contains(lower, "docker-php-ext") || strings.Contains(lower, "yum") ||
-		strings.Contains(lower, "dnf") || strings.Contains(lower, "apt") || strings.Contains(lower, "apk"):
-		instead = "for a PHP extension, copy a Bref extension image instead (COPY --from=bref/extra-NAME-php-XX:TAG /opt /opt, or brefimg build --ext NAME); for other files, prepare them in CI before brefimg and COPY them"
-	default:
-		instead = "run the command in CI before brefimg and COPY its result (e.g. composer install in the app directory), or, for PHP extensions, use brefimg build --ext NAME or COPY --from=bref/extra-NAME-php-XX:TAG /opt /opt"
-	}
-	return d.errorf(line, "%s: brefimg builds images without running containers, so it cannot RUN commands: %s", text, instead)
-}
-
 // ignoredByLambda warns about an instruction kept in the config that
 // Lambda ignores.
 func (d *dispatcher) ignoredByLambda(s *stageState, c instructions.Command, line int, why string) {
@@ -356,8 +342,39 @@ func (d *dispatcher) checkCopy(a copyArgs) error {
 		if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
 			return d.errorf(a.line, "%s: %s is a URL: brefimg does not download anything during a build, so that the same inputs give the same image; download it in CI before brefimg (e.g. curl -fLo FILE %s) and COPY the file", text, src, src)
 		}
+		if ups, rest, ok := outsideContext(src); ok {
+			return d.outsideContextError(a, src, ups, rest)
+		}
 	}
 	return nil
+}
+
+// outsideContext reports whether the context source src leaves the build
+// context ("..", "../x"), with the number of leading ".." and the rest
+// ("." when none).
+func outsideContext(src string) (ups int, rest string, ok bool) {
+	p := path.Clean(src)
+	for p == ".." || strings.HasPrefix(p, "../") {
+		ups++
+		p = strings.TrimPrefix(strings.TrimPrefix(p, ".."), "/")
+	}
+	if p == "" {
+		p = "."
+	}
+	return ups, p, ups > 0
+}
+
+// outsideContextError refuses a source outside the build context, and
+// says which context would hold it.
+func (d *dispatcher) outsideContextError(a copyArgs, src string, ups int, rest string) error {
+	ctx := d.o.contextDir
+	for range ups {
+		ctx = filepath.Join(ctx, "..")
+	}
+	return d.errorf(a.line, "%s: %s is outside the build context (%s), and a COPY reads the build context only: Docker's classic builder refuses this "+
+		"and BuildKit silently copies from the context's root instead (moby/buildkit#2131); to copy it, pass a build context that holds it "+
+		"(brefimg build -f %s %s) and COPY %s, with the other sources relative to that context",
+		a.cmd.String(), src, d.o.contextDir, d.file, ctx, rest)
 }
 
 // copyFrom fills in where COPY --from copies from: an earlier stage, or an

@@ -27,12 +27,21 @@
 // Refused, with an error naming the Dockerfile, the line and what to do
 // instead (a *plan.InputError, exit code 2 in the CLI): RUN and ONBUILD
 // (brefimg runs no container), base images with ONBUILD triggers, ADD of a
-// URL or a Git repository (no network fetch during a build), and ADD of an
-// xz or zstd archive (at build time).
+// URL or a Git repository (no network fetch during a build), a COPY or ADD
+// source outside the build context (COPY .. /var/task: Docker's classic
+// builder refuses it, BuildKit copies the context's root instead), and ADD
+// of an xz or zstd archive (at build time). Every RUN and ONBUILD of the
+// stages the target needs is reported at once, a line each, with advice
+// that fits the command and the stage: a builder stage on another image
+// (FROM composer, FROM node) is told to do the work in CI and COPY the
+// result from the build context, a Bref stage installing packages to copy
+// a Bref extension image, chmod and chown to use COPY --chmod and
+// --chown, echo > FILE to write the file with a heredoc.
 //
 // Expanding variables needs the environment, working directory and user
 // of every FROM image: [WithImageConfigs] says where to read image
 // configs ([RegistryConfigs] reads them from a registry, honouring
-// brefimg.lock). Findings (see the Finding* constants) are returned with
-// the plan; the build adds its own.
+// brefimg.lock); [WithUnreachableImages] lets a run that builds nothing go
+// on when the registry cannot be reached. Findings (see the Finding*
+// constants) are returned with the plan; the build adds its own.
 package dockerfile

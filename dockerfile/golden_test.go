@@ -78,6 +78,8 @@ var goldenCases = map[string]goldenCase{
 	"refused-add-url":       {},
 	"refused-add-git":       {},
 	"refused-onbuild-base":  {},
+	"refused-run-all":       {},
+	"refused-copy-parent":   {},
 	"error-missing-source":  {},
 	"error-several-sources": {},
 	"error-dir-over-file":   {},
@@ -302,6 +304,7 @@ func runCase(t *testing.T, reg *testregistry.Registry, client *registry.Client, 
 	df := filepath.Join(dir, "Dockerfile")
 	clean := func(s string) string {
 		s = strings.ReplaceAll(s, ctxDir, "<context>")
+		s = strings.ReplaceAll(s, filepath.Dir(ctxDir), "<context>/..")
 		s = strings.ReplaceAll(s, df, "Dockerfile")
 		return strings.ReplaceAll(s, reg.Host, "<registry>")
 	}

@@ -30,6 +30,10 @@ type options struct {
 	platformSet bool
 	target      string
 	configs     ConfigFunc
+	// unreachable, when set, is told about the FROM images whose config
+	// could not be read for a reason that is not the user's input; Parse
+	// goes on without the config when it returns true.
+	unreachable func(ref string, err error) bool
 }
 
 // ConfigFunc returns the config of the image ref for platform
@@ -104,6 +108,29 @@ func WithImageConfigs(f ConfigFunc) Option {
 			return errors.New("image config function must not be nil")
 		}
 		o.configs = f
+		return nil
+	}
+}
+
+// WithUnreachableImages lets Parse go on when the config of a FROM image
+// cannot be read for a reason that is not the Dockerfile's fault (the
+// registry cannot be reached, or fails): Parse calls f with the image and
+// the error (which names the Dockerfile and the line), and when f returns
+// true it reads the rest of the stage as if a Bref base image had the
+// config of AWS's Lambda base images, which every Bref image keeps
+// (WORKDIR /var/task, LAMBDA_TASK_ROOT=/var/task, ENTRYPOINT
+// /lambda-entrypoint.sh), and any other image an empty config. Errors
+// that are the user's to fix (an image that does not exist, credentials
+// refused) stop Parse all the same.
+//
+// The plan is then only as good as that guess: use it for what needs no
+// image (brefimg check, --dry-run), never to build.
+func WithUnreachableImages(f func(ref string, err error) bool) Option {
+	return func(o *options) error {
+		if f == nil {
+			return errors.New("unreachable image function must not be nil")
+		}
+		o.unreachable = f
 		return nil
 	}
 }

@@ -78,6 +78,11 @@ type dispatcher struct {
 	ignore   []string
 	ignored  bool
 	extTags  []string
+	// target is the index of the stage built.
+	target int
+	// refused are the errors of the instructions refused so far (RUN,
+	// ONBUILD): dispatch goes on past them, to report them all.
+	refused []error
 }
 
 // stageState is a stage being dispatched: where it starts, the steps and
@@ -195,14 +200,18 @@ func (d *dispatcher) run(data []byte) (plan.Plan, error) {
 		}
 	}
 	visit(target)
+	d.target = target
 	d.states = make([]*stageState, len(stages))
 	for i := range stages {
 		if !reachable[i] {
 			continue
 		}
 		if err := d.dispatch(i); err != nil {
-			return plan.Plan{}, err
+			return plan.Plan{}, d.refusals(err)
 		}
+	}
+	if err := d.refusals(nil); err != nil {
+		return plan.Plan{}, err
 	}
 	return d.plan(target), nil
 }
@@ -333,13 +342,39 @@ func (d *dispatcher) config(ref string, p v1.Platform, line int) (*v1.ConfigFile
 		if errors.As(err, &in) {
 			return nil, d.errorf(line, "FROM %s: %v", ref, in.Err)
 		}
-		return nil, fmt.Errorf("%s:%d: FROM %s: %w", d.file, line, ref, err)
+		err = fmt.Errorf("%s:%d: FROM %s: %w", d.file, line, ref, err)
+		if d.o.unreachable == nil || plan.IsInput(err) || !d.o.unreachable(ref, err) {
+			return nil, err
+		}
+		cf = unreadConfig(ref)
 	}
 	if cf == nil {
 		cf = &v1.ConfigFile{}
 	}
 	d.configs[key] = cf
 	return cf, nil
+}
+
+// lambdaEnv is the environment of AWS's Lambda base images
+// (public.ecr.aws/lambda/provided), which every Bref base image keeps.
+var lambdaEnv = []string{
+	"LANG=en_US.UTF-8",
+	"TZ=:/etc/localtime",
+	"PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+	"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+	"LAMBDA_TASK_ROOT=/var/task",
+	"LAMBDA_RUNTIME_DIR=/var/runtime",
+}
+
+// unreadConfig stands for the config of an image that could not be read
+// (see WithUnreachableImages): a Lambda base's for a Bref base image, an
+// empty one for any other.
+func unreadConfig(ref string) *v1.ConfigFile {
+	if _, ok := extensions.RecognizeBase(ref); !ok {
+		return &v1.ConfigFile{}
+	}
+	return &v1.ConfigFile{Config: v1.Config{WorkingDir: plan.AppDest, Env: slices.Clone(lambdaEnv),
+		Entrypoint: []string{"/lambda-entrypoint.sh"}}}
 }
 
 // dispatch applies the instructions of stage i.
@@ -390,7 +425,7 @@ func (d *dispatcher) dispatch(i int) error {
 			return err
 		}
 		if len(cf.Config.OnBuild) > 0 {
-			return d.errorf(line, "FROM %s: the image has ONBUILD triggers (%s), which would run commands: brefimg runs no container; use a base image without ONBUILD", base, strings.Join(cf.Config.OnBuild, "; "))
+			d.refuse(d.errorf(line, "FROM %s: the image has ONBUILD triggers (%s), which would run commands: brefimg runs no container; use a base image without ONBUILD", base, strings.Join(cf.Config.OnBuild, "; ")))
 		}
 		s.root, s.platform = base, platform
 		for _, kv := range cf.Config.Env {

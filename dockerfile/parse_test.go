@@ -334,6 +334,7 @@ func TestOptions(t *testing.T) {
 		{name: "bad platform", opt: dockerfile.WithPlatform("linux/"), want: "use os/arch"},
 		{name: "empty target", opt: dockerfile.WithTarget(""), want: "--target"},
 		{name: "nil config function", opt: dockerfile.WithImageConfigs(nil), want: "must not be nil"},
+		{name: "nil unreachable image function", opt: dockerfile.WithUnreachableImages(nil), want: "must not be nil"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

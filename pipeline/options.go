@@ -23,6 +23,7 @@ type options struct {
 	publisher  Publisher
 	fileChecks bool
 	checkOnly  bool
+	noImages   string // why the images cannot be read (WithoutImages)
 	observer   Observer
 	lock       *lockfile.File
 	locked     bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -59,7 +60,8 @@ type Report struct {
 	// Plan is the plan built.
 	Plan plan.Plan
 	// Result is the build; nil when the build failed, or when a check-only
-	// run could not reach a registry (Skipped says why).
+	// run could not reach a registry or was given no images (Skipped says
+	// why).
 	Result *plan.Result
 	// Findings are every finding after the policy, in the order found: the
 	// front end's, the app's, the builder's, the image's.
@@ -68,7 +70,11 @@ type Report struct {
 	Digest v1.Hash
 	// Pushed are the digest references pushed, one per target.
 	Pushed []name.Digest
-	// Skipped says why the image checks were skipped, "" when they ran.
+	// Skipped says which checks did not run and why, "" when every one
+	// ran: the image checks, when a check-only run could not read the
+	// images (WithoutImages, or the registry cannot be reached); the app
+	// checks, when the plan copies no app directory to /var/task or its
+	// Bref line is unknown (see checks.AppSkipped). One line per note.
 	Skipped string
 	// Deployed is what each function runs after WithDeploy.
 	Deployed []deploy.Result
@@ -84,6 +90,21 @@ func (r *Report) Close() error {
 		return nil
 	}
 	return r.Result.Close()
+}
+
+// WithoutImages makes a check-only run (with CheckOnly) build nothing,
+// because the images cannot be read (why says why, e.g. the registry
+// cannot be reached): the checks that need no image run (the front end's
+// findings, the app checks), and Report.Skipped names the others, with
+// why.
+func WithoutImages(why string) Option {
+	return func(o *options) error {
+		if why == "" {
+			return errors.New("pipeline: WithoutImages needs a reason")
+		}
+		o.noImages = why
+		return nil
+	}
 }
 
 // StoppedError is returned when findings of severity error stopped the
@@ -106,20 +127,18 @@ func Run(ctx context.Context, b Builder, pl plan.Plan, planFindings []findings.F
 		return nil, err
 	}
 	rep := &Report{Plan: pl, Findings: planFindings}
+	if o.noImages != "" && !o.checkOnly {
+		return rep, errors.New("pipeline: WithoutImages needs CheckOnly: a build needs its images")
+	}
 	if err := o.checkLock(pl); err != nil {
 		return rep, err
 	}
-	res, err := b.Build(ctx, pl)
-	var rerr *registry.Error
-	switch {
-	case err == nil:
-		rep.Result = res
-	case o.checkOnly && errors.As(err, &rerr) && !errors.Is(err, registry.ErrBrokenImage):
-		// The registry cannot be reached or refuses: the app checks still run.
-		rep.Skipped = fmt.Sprintf("image checks skipped: %v", err)
-	default:
+	res, why, err := o.build(ctx, b, pl)
+	if err != nil {
 		return rep, err
 	}
+	rep.Result = res
+	rep.Skipped = skippedNote(pl, why)
 	if res != nil && o.observer != nil {
 		o.observer.Built(res)
 	}
@@ -145,6 +164,48 @@ func Run(ctx context.Context, b Builder, pl plan.Plan, planFindings []findings.F
 	}
 	rep.Deployed, err = o.deploy(ctx, rep.Pushed, res.Platform)
 	return rep, err
+}
+
+// build builds the plan with b. A check-only run that cannot read the
+// images (WithoutImages, or a registry that cannot be reached or refuses)
+// builds nothing: the result is nil, and why says why.
+func (o *options) build(ctx context.Context, b Builder, pl plan.Plan) (res *plan.Result, why string, err error) {
+	if o.noImages != "" {
+		return nil, o.noImages, nil
+	}
+	res, err = b.Build(ctx, pl)
+	var rerr *registry.Error
+	switch {
+	case err == nil:
+		return res, "", nil
+	case o.checkOnly && errors.As(err, &rerr) && !errors.Is(err, registry.ErrBrokenImage):
+		// The registry cannot be reached or refuses: the app checks still run.
+		return nil, err.Error(), nil
+	}
+	return nil, "", err
+}
+
+// skippedNote says which checks of pl do not run: the image checks when
+// the image was not built (imageWhy says why), the app checks when
+// checks.AppSkipped says so; "" when every check runs.
+func skippedNote(pl plan.Plan, imageWhy string) string {
+	var notes []string
+	if imageWhy != "" {
+		notes = append(notes, fmt.Sprintf("image checks skipped (%s): %s", strings.Join(imageChecks(pl), ", "), imageWhy))
+	}
+	if why := checks.AppSkipped(pl); why != "" {
+		notes = append(notes, why)
+	}
+	return strings.Join(notes, "\n")
+}
+
+// imageChecks are the checks of pl that need the built image.
+func imageChecks(pl plan.Plan) []string {
+	ids := []string{findings.IDTmp, findings.IDOutsideCopy, findings.IDUnpinned, findings.IDLockStale, "lambda-*"}
+	if pl.File != "" {
+		ids = append([]string{findings.IDHandlerMissing, findings.IDExtNotLoaded, findings.IDUnreadable}, ids...)
+	}
+	return ids
 }
 
 // deploy deploys the first reference pushed to Amazon ECR (Lambda runs

@@ -83,6 +83,10 @@ type buildOptions struct {
 	getenv       env               // the command's environment
 	deploy       deployOptions
 	sls          serverlessOptions
+	// unreachable, when set (check and --dry-run), collects the FROM
+	// images of -f whose config could not be read: those runs go on
+	// without them.
+	unreachable *unreachableImages
 }
 
 // newBuildFlags declares the flags of build (lock = false) or lock.
@@ -367,6 +371,9 @@ func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Clie
 	defer f.Close()
 	opts := []dockerfile.Option{dockerfile.WithContextDir(dir), dockerfile.WithBuildArgs(o.buildArgs...),
 		dockerfile.WithImageConfigs(dockerfile.RegistryConfigs(ctx, client, lock))}
+	if o.unreachable != nil {
+		opts = append(opts, dockerfile.WithUnreachableImages(o.unreachable.add))
+	}
 	if o.sources["platform"] != fromDefault {
 		opts = append(opts, dockerfile.WithPlatform(o.flags.Platform))
 	}
@@ -479,7 +486,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer cancel()
 	rep := newReporter(stderr, o.progress, o.quiet)
 	defer rep.wait()
-	rep.printFindings = func(fs []findings.Finding) { printFindings(stderr, fs, o.flags.AppDir, o.quiet, getenv) }
+	rep.printFindings = func(fs []findings.Finding) { printFindings(stderr, fs, o.flags.AppDir, o.file, o.quiet, getenv) }
 	if o.sls.file != "" {
 		return o.runServerless(ctx, stdout, stderr, rep)
 	}
@@ -487,12 +494,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return usageError(stderr, "build", err)
 	}
+	if o.dryRun {
+		o.unreachable = &unreachableImages{ctx: ctx}
+	}
 	pl, planFindings, lock, err := o.plan(ctx, s.client)
 	if err != nil {
 		return o.fail(stderr, err)
 	}
 	if o.dryRun {
-		return dryRun(stdout, fs, &o, pl)
+		return o.printDryRun(stdout, stderr, fs, pl)
 	}
 	b, done, err := o.builder(s.client, lock, stderr)
 	if err != nil {

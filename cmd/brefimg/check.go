@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
 
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/pipeline"
+	"github.com/brefimg/brefimg/plan"
 )
 
 const checkUsage = `Usage: brefimg check [flags] [APP_DIR]
@@ -23,6 +25,8 @@ and extensions; the handler; vendor/; dev dependencies; secrets; ini), and,
 when the registry can be reached, the image checks (Lambda's limits, /tmp,
 extension layers, and a parent directory entry and world-readable modes for
 every file of every layer, the base's included: this reads every layer).
+With -f, the Dockerfile's own checks (bref-untagged, …) and the app checks
+run even when the registry cannot be reached; a note says what was skipped.
 Takes the same flags as build. --list prints every check's ID.
 
 Examples:
@@ -53,20 +57,24 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return usageError(stderr, "check", err)
 	}
+	o.unreachable = &unreachableImages{ctx: ctx}
 	pl, planFindings, lock, err := o.plan(ctx, client)
 	if err != nil {
 		return o.fail(stderr, err)
 	}
 	if o.dryRun {
-		return dryRun(stdout, fs, &o, pl)
+		return o.printDryRun(stdout, stderr, fs, pl)
 	}
 	b, done, err := o.builder(client, lock, stderr)
 	if err != nil {
 		return o.fail(stderr, err)
 	}
 	defer done()
-	r, err := pipeline.Run(ctx, b, pl, planFindings, pipeline.CheckOnly(), pipeline.WithFileChecks(),
-		pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked))
+	opts := []pipeline.Option{pipeline.CheckOnly(), pipeline.WithFileChecks(), pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked)}
+	if why := o.unreachable.reason(); why != "" {
+		opts = append(opts, pipeline.WithoutImages(why))
+	}
+	r, err := pipeline.Run(ctx, b, pl, planFindings, opts...)
 	if err != nil {
 		return o.fail(stderr, err)
 	}
@@ -101,14 +109,58 @@ func printCheckReport(stdout, stderr io.Writer, o *buildOptions, r *pipeline.Rep
 		fmt.Fprintf(stdout, "%s\n", b)
 		return
 	}
-	printFindings(stdout, all, o.flags.AppDir, o.quiet, getenv)
+	printFindings(stdout, all, o.flags.AppDir, o.file, o.quiet, getenv)
 	if r.Skipped != "" {
-		fmt.Fprintln(stderr, "note: "+r.Skipped)
+		for _, note := range strings.Split(r.Skipped, "\n") {
+			fmt.Fprintln(stderr, "note: "+note)
+		}
 	}
 	errs := len(findings.Errors(all))
 	if !o.quiet {
 		fmt.Fprintf(stdout, "%d error(s), %d warning(s)\n", errs, len(all)-errs)
 	}
+}
+
+// unreachableImages collects the FROM images of a Dockerfile whose config
+// could not be read because the registry cannot be reached (or fails):
+// check and --dry-run go on without them, and say so.
+type unreachableImages struct {
+	ctx  context.Context
+	refs []string
+	err  error // the first image's
+}
+
+// add records ref, which could not be read (err), and says to go on,
+// unless the run was interrupted or ran out of time.
+func (u *unreachableImages) add(ref string, err error) bool {
+	if u.ctx.Err() != nil {
+		return false
+	}
+	if u.err == nil {
+		u.err = err
+	}
+	u.refs = append(u.refs, ref)
+	return true
+}
+
+// reason says why images could not be read and what that means, "" when
+// every one was read.
+func (u *unreachableImages) reason() string {
+	if u == nil || len(u.refs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%v; the Dockerfile was read without the config of %s (for Bref images, that of AWS's Lambda base: WORKDIR /var/task)",
+		u.err, strings.Join(u.refs, ", "))
+}
+
+// printDryRun prints the dry run of the plan, and a note when images of
+// the Dockerfile could not be read.
+func (o *buildOptions) printDryRun(stdout, stderr io.Writer, fs *pflag.FlagSet, pl plan.Plan) int {
+	code := dryRun(stdout, fs, o, pl)
+	if why := o.unreachable.reason(); why != "" {
+		fmt.Fprintf(stderr, "note: %s: the plan may differ from the build's\n", why)
+	}
+	return code
 }
 
 // listChecks prints the registry of finding IDs.

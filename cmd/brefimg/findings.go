@@ -14,9 +14,11 @@ import (
 
 // printFindings renders findings: errors first, then warnings, as text; or,
 // under GitHub Actions, as workflow commands that annotate the file and
-// line. Paths of app files are shown relative to the current directory.
+// line. Paths of app files (relative to appDir) are shown relative to the
+// current directory; the Dockerfile's (dockerfile, the -f path, "" for
+// none) as given, or, in annotations, relative to the current directory.
 // quiet hides warnings.
-func printFindings(w io.Writer, fs []findings.Finding, appDir string, quiet bool, getenv env) {
+func printFindings(w io.Writer, fs []findings.Finding, appDir, dockerfile string, quiet bool, getenv env) {
 	github := getenv("GITHUB_ACTIONS") == "true"
 	color := colorOn(w, getenv)
 	for _, sev := range []findings.Severity{findings.Error, findings.Warning} {
@@ -28,7 +30,13 @@ func printFindings(w io.Writer, fs []findings.Finding, appDir string, quiet bool
 				continue
 			}
 			appFile := f.Path != "" && !strings.HasPrefix(f.Path, "/") && !strings.Contains(f.Path, ":")
-			if appFile && appDir != "" && appDir != "." {
+			switch {
+			case dockerfile != "" && f.Path == dockerfile:
+				appFile = true
+				if github {
+					f.Path = relToCwd(f.Path)
+				}
+			case appFile && appDir != "" && appDir != ".":
 				f.Path = relToCwd(filepath.Join(appDir, f.Path))
 			}
 			if github {
