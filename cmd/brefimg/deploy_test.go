@@ -151,6 +151,7 @@ functions:
 		filepath.Join(web, "Dockerfile"):     "FROM bref/php-84:3\nENV BREF_RUNTIME=fpm\nCOPY . /var/task\nCMD [\"public/index.php\"]\n",
 		filepath.Join(worker, "Dockerfile"):  "FROM bref/arm-php-84:3\nARG HANDLER\nENV BREF_RUNTIME=function APP_HANDLER=${HANDLER}\nCOPY . /var/task\nCMD [\"worker.php\"]\n",
 		filepath.Join(worker, "worker.php"):  "<?php return function ($event) { return 'ok'; };\n",
+		filepath.Join(worker, "id_rsa"):      "-----BEGIN OPENSSH PRIVATE KEY-----\n",
 	}
 	for p, c := range files {
 		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
@@ -162,6 +163,10 @@ functions:
 		"--deploy", "all", "--images-file", imagesFile, dir)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// A finding names the file in its image's context, not in the directory of serverless.yml.
+	if want := relToCwd(filepath.Join(worker, "id_rsa")) + ": "; !strings.Contains(stderr, want) {
+		t.Errorf("the worker's id_rsa finding does not name %s:\n%s", want, stderr)
 	}
 	var images map[string]string
 	if b, err := os.ReadFile(imagesFile); err != nil || json.Unmarshal(b, &images) != nil {

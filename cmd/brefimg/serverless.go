@@ -17,6 +17,7 @@ import (
 
 	"github.com/brefimg/brefimg/deploy"
 	"github.com/brefimg/brefimg/dockerfile"
+	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/lockfile"
 	"github.com/brefimg/brefimg/pipeline"
 	"github.com/brefimg/brefimg/plan"
@@ -199,6 +200,8 @@ func (o *buildOptions) buildServerlessImage(ctx context.Context, client *registr
 	opts := []pipeline.Option{pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked),
 		pipeline.WithPush(client, ref), pipeline.WithObserver(rep), pipeline.WithNotes(rep.linef)}
 	rep.linef("image %s: %s (%s)", img.Name, img.File, platform)
+	// Findings name this image's context and Dockerfile, not APP_DIR's.
+	rep.printFindings = func(fs []findings.Finding) { printFindings(rep.w, fs, img.Path, img.File, o.quiet, o.getenv) }
 	r, err := pipeline.Run(ctx, b, pl, planFindings, opts...)
 	if r != nil {
 		defer r.Close()
