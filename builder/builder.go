@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -212,6 +213,14 @@ func (r *run) flagSteps(ctx context.Context) error {
 			return err
 		}
 		w := plan.Written{Step: step}
+		n := 0
+		for _, a := range as {
+			n += len(a.entries)
+		}
+		w.Entries = make([]layers.Entry, 0, n)
+		if step.Image == "" {
+			r.res.AppPaths = slices.Grow(r.res.AppPaths, n)
+		}
 		for _, a := range as {
 			w.Entries = append(w.Entries, a.entries...)
 			if step.Image == "" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -62,7 +63,57 @@ func (r *run) docker(ctx context.Context, base v1.Image, cfg *v1.ConfigFile) err
 	if d.target != nil {
 		r.res.Tree = d.target
 	}
+	d.noteApp()
 	return nil
+}
+
+// noteApp records, for the app checks, the paths of the build context the
+// app step copies (the step the checks take for the app: the last COPY of
+// the whole context to /var/task), so that they do not walk the context
+// again.
+func (d *dockerBuild) noteApp() {
+	var app *plan.Step
+	for i, s := range d.pl.Steps {
+		if s.Dir != "" && strings.TrimSuffix(s.Dest, "/") == plan.AppDest && (len(s.Sources) == 0 || (len(s.Sources) == 1 && (s.Sources[0] == "." || s.Sources[0] == "./"))) {
+			app = &d.pl.Steps[i]
+		}
+	}
+	if app == nil {
+		return
+	}
+	c, ok := d.contexts[contextKey(*app)]
+	if !ok {
+		return
+	}
+	paths := []string{}
+	c.tree.Each(func(e layers.Entry) {
+		p := strings.TrimPrefix(e.Path, "/")
+		if e.Type == tar.TypeDir {
+			p += "/"
+		}
+		paths = append(paths, p)
+	})
+	d.res.AppPaths = paths
+}
+
+// cacheOpts are the options of the layer step s writes: the cache, when
+// there is one, and the step's name in it.
+func (d *dockerBuild) cacheOpts(s plan.Step) []layers.Option {
+	opts := slices.Clone(d.r.lopts)
+	if c := d.r.b.o.cache; c != nil {
+		opts = append(opts, layers.WithCache(c), layers.WithCacheGroup(fmt.Sprintf("%s\x00%d\x00%s", d.pl.File, s.Line, s.CreatedBy)))
+	}
+	return opts
+}
+
+// treeOpts are the options of ReadTree: the temporary directory, the
+// captured paths and the cache, when there is one.
+func (d *dockerBuild) treeOpts() []layers.Option {
+	opts := []layers.Option{layers.WithTempDir(d.tempDir), layers.WithContents(capturedPaths...)}
+	if c := d.r.b.o.cache; c != nil {
+		opts = append(opts, layers.WithCache(c))
+	}
+	return opts
 }
 
 // dockerBuild applies the Dockerfile steps of a plan.
@@ -138,7 +189,7 @@ func (d *dockerBuild) targetTree(ctx context.Context, base v1.Image) (*layers.Tr
 		d.target = d.keep(layers.NewTree(d.tempDir))
 		return d.target, nil
 	}
-	t, err := layers.ReadTree(ctx, base, layers.WithTempDir(d.tempDir), layers.WithContents(capturedPaths...))
+	t, err := layers.ReadTree(ctx, base, d.treeOpts()...)
 	if err != nil {
 		return nil, fmt.Errorf("reading the file tree of base image %s: %w", d.pl.Base, err)
 	}
@@ -194,7 +245,7 @@ func (d *dockerBuild) step(ctx context.Context, dst *layers.Tree, s plan.Step, f
 	if ch.Empty() {
 		return nil, nil // nothing copied (a glob matching nothing): no layer
 	}
-	l, err := dst.WriteLayer(ctx, ch, d.r.lopts...)
+	l, err := dst.WriteLayer(ctx, ch, d.cacheOpts(s)...)
 	if err != nil {
 		return nil, d.stepError(s, err, "")
 	}
@@ -219,7 +270,7 @@ func (d *dockerBuild) mkdirStep(ctx context.Context, dst *layers.Tree, s plan.St
 		return nil, nil
 	}
 	d.written(dst, s, nil, ch)
-	l, err := dst.WriteLayer(ctx, ch, d.r.lopts...)
+	l, err := dst.WriteLayer(ctx, ch, d.cacheOpts(s)...)
 	if err != nil {
 		return nil, d.stepError(s, err, "")
 	}
@@ -261,7 +312,7 @@ func (d *dockerBuild) source(ctx context.Context, s plan.Step) (*layers.Tree, pl
 
 // context reads a build context once per directory and ignore patterns.
 func (d *dockerBuild) context(ctx context.Context, s plan.Step) (*layers.Tree, error) {
-	key := s.Dir + "\x00" + strings.Join(s.Ignore, "\x00")
+	key := contextKey(s)
 	if c, ok := d.contexts[key]; ok {
 		return c.tree, nil
 	}
@@ -273,6 +324,12 @@ func (d *dockerBuild) context(ctx context.Context, s plan.Step) (*layers.Tree, e
 	d.contexts[key] = &contextSource{tree: t}
 	d.r.skippedFindings(s.Dir, skipped, "left out of the build context: ")
 	return t, nil
+}
+
+// contextKey is what tells the build contexts of steps apart: the
+// directory and the ignore patterns.
+func contextKey(s plan.Step) string {
+	return s.Dir + "\x00" + strings.Join(s.Ignore, "\x00")
 }
 
 // image pulls ref for platform ("" for the plan's) once, and reads its tree.
@@ -294,7 +351,7 @@ func (d *dockerBuild) image(ctx context.Context, name, ref string, platform *v1.
 	if err != nil {
 		return nil, fmt.Errorf("reading layers of %s: %w", ref, err)
 	}
-	t, err := layers.ReadTree(ctx, img, layers.WithTempDir(d.tempDir), layers.WithContents(capturedPaths...))
+	t, err := layers.ReadTree(ctx, img, d.treeOpts()...)
 	if err != nil {
 		return nil, fmt.Errorf("reading the file tree of %s: %w", ref, err)
 	}
@@ -446,8 +503,9 @@ func (d *dockerBuild) reusable(dst *layers.Tree, img *srcImage, s plan.Step) boo
 // written records what step s wrote to dst (the paths of ch, as dst now
 // has them), and the image it copied from, for the checks.
 func (d *dockerBuild) written(dst *layers.Tree, s plan.Step, img *srcImage, ch *layers.Change) {
-	w := plan.Written{Step: s}
-	for _, p := range ch.Paths() {
+	paths := ch.Paths()
+	w := plan.Written{Step: s, Entries: make([]layers.Entry, 0, len(paths))}
+	for _, p := range paths {
 		if e, ok := dst.Lookup(p); ok {
 			w.Entries = append(w.Entries, e)
 		}

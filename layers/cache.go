@@ -2,6 +2,8 @@ package layers
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
@@ -61,7 +63,7 @@ type Cache struct {
 	opened int64 // unix ns, before any file was read: what SavedAt records
 
 	mu    sync.Mutex
-	stats map[string]*statFile // by app root
+	stats map[string]*statFile // by stat file (see statGroup)
 	hits  int
 	// failed is why the cache stopped being written (nil while it works);
 	// onDisable is told, once.
@@ -70,7 +72,7 @@ type Cache struct {
 }
 
 // cacheDirs are the subdirectories of a cache.
-var cacheDirs = []string{"layers", "lists", "stat", "tmp"}
+var cacheDirs = []string{"layers", "lists", "trees", "stat", "tmp"}
 
 // OpenCache opens (creating it if needed) the cache in dir. maxSize bounds
 // its layers in bytes (0 means DefaultCacheSize). A cache that cannot be
@@ -148,9 +150,10 @@ func (c *Cache) usable() bool {
 // file system, so that storing one is a rename.
 func (c *Cache) tempDir() string { return filepath.Join(c.dir, "tmp") }
 
-// WithCache reuses and keeps the layers FromDir and FromDirSplit make in c.
-// A cache that turns out not to be writable is left for the rest of the
-// build (see [Cache.OnDisable]).
+// WithCache reuses and keeps in c the layers [FromDir], [FromDirSplit] and
+// [Tree.WriteLayer] make, and the listings of the image layers [ReadTree]
+// reads. A cache that turns out not to be writable is left for the rest of
+// the build (see [Cache.OnDisable]).
 func WithCache(c *Cache) Option {
 	return func(o *options) error {
 		if c == nil {
@@ -171,17 +174,6 @@ func (c *Cache) Hits() int {
 	return c.hits
 }
 
-// statFile is the remembered stat and content hash of an app's files.
-type statFile struct {
-	// SavedAt is when the build that hashed these files started (unix ns):
-	// a file whose ctime is later, or within racyWindow before, may have
-	// changed after it was hashed, and is hashed again.
-	SavedAt int64
-	Files   map[string]statEntry // by relative path
-	dirty   bool
-	seen    map[string]bool // the files this build walked
-}
-
 type statEntry struct {
 	Size  int64  `json:"size"`
 	Mtime int64  `json:"mtime"`
@@ -189,58 +181,6 @@ type statEntry struct {
 	Ino   uint64 `json:"ino"`
 	Dev   uint64 `json:"dev"`
 	Sum   string `json:"sum"`
-}
-
-func (c *Cache) statPath(root string) string {
-	if abs, err := filepath.Abs(root); err == nil {
-		root = abs
-	}
-	if real, err := filepath.EvalSymlinks(root); err == nil {
-		root = real
-	}
-	h := sha256.Sum256([]byte(root))
-	return filepath.Join(c.dir, "stat", hex.EncodeToString(h[:16])+".gob")
-}
-
-// statsFor loads the remembered stats of an app root (c.mu held).
-func (c *Cache) statsFor(root string) *statFile {
-	if sf := c.stats[root]; sf != nil {
-		return sf
-	}
-	sf := &statFile{Files: map[string]statEntry{}, seen: map[string]bool{}}
-	if f, err := os.Open(c.statPath(root)); err == nil {
-		var loaded statFile
-		if gob.NewDecoder(bufio.NewReader(f)).Decode(&loaded) == nil && loaded.Files != nil {
-			sf.SavedAt, sf.Files = loaded.SavedAt, loaded.Files
-		}
-		f.Close()
-	}
-	c.stats[root] = sf
-	return sf
-}
-
-// knownSums returns the remembered content hash of the regular files of
-// items whose stat did not change and is not racy, and whether the cache
-// knows this app at all (a first build gains nothing from hashing ahead).
-func (c *Cache) knownSums(root string, items []item) (map[string]string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	sf := c.statsFor(root)
-	sums := map[string]string{}
-	for _, it := range items {
-		if !it.file {
-			continue
-		}
-		sf.seen[it.rel] = true
-		e, ok := sf.Files[it.rel]
-		st := it.st
-		if !ok || e.Sum == "" || e.Size != st.Size || e.Mtime != st.Mtime || e.Ctime != st.Ctime || e.Ino != st.Ino || e.Dev != st.Dev ||
-			st.Ctime == 0 || st.Ctime > sf.SavedAt-int64(racyWindow) || st.Mtime > sf.SavedAt-int64(racyWindow) {
-			continue
-		}
-		sums[it.rel] = e.Sum
-	}
-	return sums, len(sf.Files) > 0
 }
 
 // hashFile returns the sha256 of a file's content.
@@ -257,38 +197,6 @@ func hashFile(p string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// remember records the content hashes of items; hashed says whether this
-// build read any of them (then the stats are saved with this build's time,
-// so that files found racy this time are trusted next time).
-func (c *Cache) remember(root string, items []item, sums map[string]string, hashed bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	sf := c.statsFor(root)
-	sf.dirty = sf.dirty || hashed
-	for _, it := range items {
-		if sum, ok := sums[it.rel]; ok && it.file {
-			sf.seen[it.rel] = true
-			e := it.st
-			e.Sum = sum
-			if sf.Files[it.rel] != e {
-				sf.Files[it.rel] = e
-				sf.dirty = true
-			}
-		}
-	}
-}
-
-// layerKey is the cache key of a layer: a hash of its format, options,
-// entries and contents.
-func layerKey(items []item, sums map[string]string, o *options) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%d\n", cacheFormat, o.mediaType, o.epoch.Unix())
-	for _, it := range items {
-		fmt.Fprintf(h, "%c %q %o %d 0 0 %q %s\n", it.typ, it.name, it.mode, it.size, it.link, sums[it.rel])
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 type cacheMeta struct {
 	Digest string `json:"digest"`
 	DiffID string `json:"diffID"`
@@ -301,8 +209,8 @@ func (c *Cache) blobPath(key string) string { return filepath.Join(c.dir, "layer
 func (c *Cache) metaPath(key string) string { return filepath.Join(c.dir, "layers", key+".json") }
 
 // lookup returns the cached layer for key, checked against its digest, or
-// nil. A corrupt entry is removed.
-func (c *Cache) lookup(key string, items []item, o *options) *Layer {
+// nil; entries gives its entries. A corrupt entry is removed.
+func (c *Cache) lookup(key string, o *options, entries func() []Entry) *Layer {
 	b, err := os.ReadFile(c.metaPath(key))
 	if err != nil {
 		return nil
@@ -341,11 +249,7 @@ func (c *Cache) lookup(key string, items []item, o *options) *Layer {
 	c.mu.Lock()
 	c.hits++
 	c.mu.Unlock()
-	entries := make([]Entry, len(items))
-	for i, it := range items {
-		entries[i] = entryFromHeader(it.header())
-	}
-	l := &Layer{path: c.blobPath(key), digest: digest, diffID: diffID, size: m.Size, mediaType: o.mediaType, entries: entries, cached: true}
+	l := &Layer{path: c.blobPath(key), digest: digest, diffID: diffID, size: m.Size, mediaType: o.mediaType, entries: entries(), cached: true}
 	if lazy {
 		l.corrupt = func() { c.drop(key) }
 	}
@@ -428,23 +332,7 @@ func (c *Cache) Close() error {
 	if c.failed != nil {
 		return nil // it cannot be written; the build said so
 	}
-	var errs []error
-	for root, sf := range c.stats {
-		for rel := range sf.Files {
-			if !sf.seen[rel] { // deleted from the app, or ignored now
-				delete(sf.Files, rel)
-				sf.dirty = true
-			}
-		}
-		if !sf.dirty {
-			continue
-		}
-		sf.SavedAt = c.opened
-		if err := c.writeFile(c.statPath(root), func(w io.Writer) error { return gob.NewEncoder(w).Encode(sf) }); err != nil {
-			errs = append(errs, fmt.Errorf("saving the layer cache: %w", err))
-		}
-		sf.dirty = false
-	}
+	errs := c.saveStats()
 	return errors.Join(append(errs, c.prune())...)
 }
 
@@ -516,4 +404,56 @@ func (c *Cache) List(l v1.Layer) ([]Entry, error) {
 	// Failing to remember the listing only means listing again next time.
 	c.writeFile(p, func(w io.Writer) error { return json.NewEncoder(w).Encode(es) })
 	return es, nil
+}
+
+// listingFormat names the format of the layer listings the cache keeps;
+// changing it makes the cache read every layer again.
+const listingFormat = "brefimg-listing-1"
+
+// listing returns what ReadTree keeps of l (see readListing): from the
+// cache, by l's digest and the capture prefixes, when it holds it, else
+// read from l, and then kept. A blob's entries never change, so a base
+// image read once is not downloaded again to read its file tree. Each
+// listing is kept with its own sha256: one that went bad is read again.
+// A nil cache reads l.
+func (c *Cache) listing(ctx context.Context, l v1.Layer, capture []string) (*layerListing, error) {
+	if c == nil {
+		return readListing(ctx, l, capture)
+	}
+	d, err := l.Digest()
+	if err != nil {
+		return readListing(ctx, l, capture)
+	}
+	k := newKeyHash()
+	k.str(listingFormat)
+	for _, p := range capture {
+		k.str(p)
+	}
+	p := filepath.Join(c.dir, "trees", d.Algorithm+"-"+d.Hex+"-"+k.sum()[:16]+".gob")
+	if b, err := os.ReadFile(p); err == nil && len(b) > sha256.Size {
+		body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
+		var ls layerListing
+		if h := sha256.Sum256(body); bytes.Equal(h[:], sum) && gob.NewDecoder(bytes.NewReader(body)).Decode(&ls) == nil {
+			return &ls, nil
+		}
+	}
+	ls, err := readListing(ctx, l, capture)
+	if err != nil {
+		return nil, err
+	}
+	if c.usable() {
+		var body bytes.Buffer
+		if gob.NewEncoder(&body).Encode(ls) == nil {
+			h := sha256.Sum256(body.Bytes())
+			// Failing to keep the listing only means reading the layer again.
+			c.writeFile(p, func(w io.Writer) error {
+				if _, err := w.Write(body.Bytes()); err != nil {
+					return err
+				}
+				_, err := w.Write(h[:])
+				return err
+			})
+		}
+	}
+	return ls, nil
 }

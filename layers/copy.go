@@ -58,31 +58,59 @@ type CopyOp struct {
 // Change is what [Tree.Copy], [Tree.Mkdir] or [Tree.Overlay] wrote: the
 // paths of the entries created or changed, for [Tree.WriteLayer].
 type Change struct {
-	paths map[string]bool
+	// order holds the paths in the order they were first recorded; sorted
+	// says that is depth-first order (see comparePaths), as a copy of one
+	// source records them, so that they need no sorting.
+	order  []string
+	sorted bool
+	// set holds the paths once one came out of order (until then, a path
+	// after every other is new).
+	set map[string]bool
 }
 
 // newChange returns an empty Change.
-func newChange() *Change { return &Change{paths: map[string]bool{}} }
+func newChange() *Change { return &Change{sorted: true} }
 
 // add records p as changed; the root is never recorded.
 func (c *Change) add(p string) {
-	if p != "/" {
-		c.paths[p] = true
+	if p == "/" {
+		return
 	}
+	n := len(c.order)
+	if c.set == nil {
+		if n == 0 || comparePaths(c.order[n-1], p) < 0 {
+			c.order = append(c.order, p)
+			return
+		}
+		if c.order[n-1] == p {
+			return
+		}
+		c.set = make(map[string]bool, n+1)
+		for _, q := range c.order {
+			c.set[q] = true
+		}
+	}
+	if c.set[p] {
+		return
+	}
+	c.set[p] = true
+	if comparePaths(c.order[n-1], p) >= 0 {
+		c.sorted = false
+	}
+	c.order = append(c.order, p)
 }
 
 // Paths returns the changed paths, depth-first, siblings in byte order.
 func (c *Change) Paths() []string {
-	out := make([]string, 0, len(c.paths))
-	for p := range c.paths {
-		out = append(out, p)
+	out := slices.Clone(c.order)
+	if !c.sorted {
+		slices.SortFunc(out, comparePaths)
 	}
-	slices.SortFunc(out, comparePaths)
 	return out
 }
 
 // Empty reports whether nothing changed.
-func (c *Change) Empty() bool { return len(c.paths) == 0 }
+func (c *Change) Empty() bool { return len(c.order) == 0 }
 
 // copier applies one CopyOp, mirroring BuildKit's file copier
 // (tonistiigi/fsutil/copy) step by step.
@@ -414,7 +442,7 @@ func (c *copier) copyOne(src *Tree, s, display, dest string, unpack bool) error 
 	if err := c.mkdirAll(targetDir); err != nil {
 		return err
 	}
-	return c.copy(src, srcFollowed, "", dstPath, false, patternmatcher.MatchInfo{}, patternmatcher.MatchInfo{})
+	return c.copy(src, nil, srcFollowed, "", dstPath, nil, false, patternmatcher.MatchInfo{}, patternmatcher.MatchInfo{})
 }
 
 // mkdirAll creates the missing directories of p (already resolved), 0755
@@ -451,13 +479,16 @@ func (c *copier) mkdirAll(p string) error {
 	return nil
 }
 
-// copy copies the entry sp of src to target, and a directory's contents
-// after it. overwrite says whether an existing directory at target takes
-// the source's metadata (true for everything below the top level).
-func (c *copier) copy(src *Tree, sp, comps, target string, overwrite bool, parentInc, parentExc patternmatcher.MatchInfo) error {
-	fi := src.get(sp)
+// copy copies the entry sp of src (fi, when the caller has it) to target,
+// and a directory's contents after it; dir is the destination directory
+// holding target, when the caller has it (else it is looked up). overwrite
+// says whether an existing directory at target takes the source's metadata
+// (true for everything below the top level).
+func (c *copier) copy(src *Tree, fi *node, sp, comps, target string, dir *node, overwrite bool, parentInc, parentExc patternmatcher.MatchInfo) error {
 	if fi == nil {
-		return fmt.Errorf("%s: %w", sp, errNotExist)
+		if fi = src.get(sp); fi == nil {
+			return fmt.Errorf("%s: %w", sp, errNotExist)
+		}
 	}
 	include := true
 	var incInfo, excInfo patternmatcher.MatchInfo
@@ -489,22 +520,30 @@ func (c *copier) copy(src *Tree, sp, comps, target string, overwrite bool, paren
 		if !include {
 			return nil
 		}
-		if tn := c.dst.get(target); tn != nil {
+		if tn := c.dstChild(dir, target); tn != nil {
 			if tn.isDir() {
 				return fmt.Errorf("cannot replace the directory %s with a file", target)
 			}
-			c.dst.remove(target)
+			c.removeChild(dir, target)
 		}
 	}
 	copyInfo := include
+	if include && fi.isDir() {
+		// Before its entries, so that the change stays in depth-first order.
+		c.change.add(target)
+	}
+	var n *node
 	switch {
 	case fi.isDir():
-		created, err := c.copyDirectory(src, sp, comps, target, fi, overwrite, include, incInfo, excInfo)
+		created, err := c.copyDirectory(src, sp, comps, target, fi, dir, overwrite, include, incInfo, excInfo)
 		if err != nil {
 			return err
 		}
 		if !overwrite {
 			copyInfo = created
+		}
+		if copyInfo {
+			n = c.dstChild(dir, target)
 		}
 	case fi.typ == tar.TypeReg:
 		fd := c.inodes[fi.file]
@@ -512,36 +551,65 @@ func (c *copier) copy(src *Tree, sp, comps, target string, overwrite bool, paren
 			fd = &fileData{size: fi.file.size, content: fi.file.content}
 			c.inodes[fi.file] = fd
 		}
-		if err := c.dst.put(&node{path: target, typ: tar.TypeReg, mode: fi.mode, file: fd}); err != nil {
-			return err
-		}
+		n = &node{path: target, typ: tar.TypeReg, mode: fi.mode, file: fd}
 	case fi.typ == tar.TypeSymlink:
-		if err := c.dst.put(&node{path: target, typ: tar.TypeSymlink, mode: 0o777, linkname: fi.linkname}); err != nil {
-			return err
-		}
+		n = &node{path: target, typ: tar.TypeSymlink, mode: 0o777, linkname: fi.linkname}
 	default:
-		if err := c.dst.put(&node{path: target, typ: fi.typ, mode: fi.mode, devmajor: fi.devmajor, devminor: fi.devminor}); err != nil {
+		n = &node{path: target, typ: fi.typ, mode: fi.mode, devmajor: fi.devmajor, devminor: fi.devminor}
+	}
+	if !fi.isDir() {
+		if err := c.putChild(dir, n); err != nil {
 			return err
 		}
 	}
 	if copyInfo {
-		c.copyFileInfo(fi, target)
+		c.applyInfo(fi, n)
 	}
-	if include {
-		c.change.add(target)
+	if include && !fi.isDir() {
+		c.change.add(target) // a directory was, before its entries
 	}
 	return nil
 }
 
-// copyDirectory copies the directory fi (sp in src) to dst, when
-// include is set, then its entries in byte order; it reports whether it
-// created dst.
-func (c *copier) copyDirectory(src *Tree, sp, comps, dst string, fi *node, overwrite, include bool, incInfo, excInfo patternmatcher.MatchInfo) (bool, error) {
+// dstChild returns the destination's entry at target; dir, when not nil,
+// is the directory holding it.
+func (c *copier) dstChild(dir *node, target string) *node {
+	if dir != nil {
+		return dir.kids[path.Base(target)]
+	}
+	return c.dst.get(target)
+}
+
+// putChild sets n in the destination; dir, when not nil, is the directory
+// holding it.
+func (c *copier) putChild(dir *node, n *node) error {
+	if dir != nil {
+		dir.kids[path.Base(n.path)] = n
+		return nil
+	}
+	return c.dst.put(n)
+}
+
+// removeChild removes the destination's entry at target; dir, when not
+// nil, is the directory holding it.
+func (c *copier) removeChild(dir *node, target string) {
+	if dir != nil {
+		delete(dir.kids, path.Base(target))
+		return
+	}
+	c.dst.remove(target)
+}
+
+// copyDirectory copies the directory fi (sp in src) to dst (in the
+// directory above, when not nil), when include is set, then its entries in
+// byte order; it reports whether it created dst.
+func (c *copier) copyDirectory(src *Tree, sp, comps, dst string, fi, above *node, overwrite, include bool, incInfo, excInfo patternmatcher.MatchInfo) (bool, error) {
 	created := false
 	pd := parentDir{src: src, srcP: sp, dstP: dst}
+	var dir *node
 	if include {
 		var err error
-		created, err = c.copyDirectoryOnly(dst, fi, overwrite)
+		created, dir, err = c.copyDirectoryOnly(dst, fi, above, overwrite)
 		if err != nil {
 			return false, err
 		}
@@ -549,35 +617,58 @@ func (c *copier) copyDirectory(src *Tree, sp, comps, dst string, fi *node, overw
 	}
 	c.parentDirs = append(c.parentDirs, pd)
 	defer func() { c.parentDirs = c.parentDirs[:len(c.parentDirs)-1] }()
+	patterns := c.include != nil || c.exclude != nil
 	for _, name := range fi.sortedKids() {
 		if err := c.ctx.Err(); err != nil {
 			return false, err
 		}
-		if err := c.copy(src, path.Join(sp, name), path.Join(comps, name), path.Join(dst, name), true, incInfo, excInfo); err != nil {
+		kid := fi.kids[name]
+		// The source path is needed for directories only, and the path
+		// matched against patterns only with patterns (else its being set
+		// is all that counts).
+		kidSP, kidComps := "", name
+		if kid.isDir() {
+			kidSP = path.Join(sp, name)
+		}
+		if patterns {
+			kidComps = path.Join(comps, name)
+		}
+		if err := c.copy(src, kid, kidSP, kidComps, joinName(dst, name), dir, true, incInfo, excInfo); err != nil {
 			return false, err
 		}
 	}
 	return created, nil
 }
 
-// copyDirectoryOnly makes dst a directory: a new one (the source's mode,
-// fixed by copyFileInfo) or an existing one, which takes the source's mode
-// when overwrite is set.
-func (c *copier) copyDirectoryOnly(dst string, fi *node, overwrite bool) (bool, error) {
-	n := c.dst.get(dst)
+// joinName is path.Join(dir, name) for a clean absolute dir and a name
+// of a directory entry (no slash, not "." or ".."), without cleaning.
+func joinName(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+// copyDirectoryOnly makes dst (in the directory above, when not nil) a
+// directory: a new one (the source's mode, fixed by copyFileInfo) or an
+// existing one, which takes the source's mode when overwrite is set. It
+// returns the directory, and whether it created it.
+func (c *copier) copyDirectoryOnly(dst string, fi, above *node, overwrite bool) (bool, *node, error) {
+	n := c.dstChild(above, dst)
 	if n == nil {
-		if err := c.dst.put(newDir(dst, fi.mode, 0, 0)); err != nil {
-			return false, err
+		n = newDir(dst, fi.mode, 0, 0)
+		if err := c.putChild(above, n); err != nil {
+			return false, nil, err
 		}
-		return true, nil
+		return true, n, nil
 	}
 	if !n.isDir() {
-		return false, fmt.Errorf("cannot copy a directory to %s: it exists and is not a directory", dst)
+		return false, nil, fmt.Errorf("cannot copy a directory to %s: it exists and is not a directory", dst)
 	}
 	if overwrite {
 		n.mode = fi.mode
 	}
-	return false, nil
+	return false, n, nil
 }
 
 // createParentDirs creates the directories above an included entry that
@@ -589,7 +680,7 @@ func (c *copier) createParentDirs(overwrite bool) error {
 			continue
 		}
 		fi := pd.src.get(pd.srcP)
-		created, err := c.copyDirectoryOnly(pd.dstP, fi, overwrite)
+		created, _, err := c.copyDirectoryOnly(pd.dstP, fi, nil, overwrite)
 		if err != nil {
 			return err
 		}
@@ -605,7 +696,12 @@ func (c *copier) createParentDirs(overwrite bool) error {
 // copyFileInfo gives target the owner and mode of its source fi, with
 // --chown and --chmod applied. Links keep mode 0777.
 func (c *copier) copyFileInfo(fi *node, target string) {
-	n := c.dst.get(target)
+	c.applyInfo(fi, c.dst.get(target))
+}
+
+// applyInfo gives n (nil: nothing) the owner and mode of its source fi, as
+// copyFileInfo does.
+func (c *copier) applyInfo(fi, n *node) {
 	if n == nil {
 		return
 	}
@@ -678,8 +774,8 @@ func (t *Tree) OverlayLayer(from *Tree, i int, l v1.Layer) *Change {
 		return ch
 	}
 	var whiteouts, opaques []string
-	var kept []Entry
-	for _, e := range from.layerEntries[i] {
+	var kept []int
+	for j, e := range from.layerEntries[i] {
 		base := path.Base(e.Path)
 		switch {
 		case base == whiteoutOpaque:
@@ -687,14 +783,15 @@ func (t *Tree) OverlayLayer(from *Tree, i int, l v1.Layer) *Change {
 		case strings.HasPrefix(base, whiteoutPrefix):
 			whiteouts = append(whiteouts, path.Join(path.Dir(e.Path), strings.TrimPrefix(base, whiteoutPrefix)))
 		default:
-			kept = append(kept, e)
+			kept = append(kept, j)
 		}
 	}
 	t.applyWhiteouts(opaques, whiteouts)
-	for _, e := range kept {
+	for _, j := range kept {
+		e := from.layerEntries[i][j]
 		hdr := &tar.Header{Typeflag: e.Type, Mode: e.Mode, Uid: e.UID, Gid: e.GID, Size: e.Size, Linkname: e.Linkname}
 		var c content = &layerContent{layer: l, name: e.Path}
-		if kc, ok := from.captured[i][e.Path]; ok {
+		if kc, ok := from.captured[i][j]; ok {
 			c = kc
 		}
 		ch.add(t.applyHeader(e.Path, hdr, c))

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/moby/patternmatcher"
@@ -103,10 +104,10 @@ func FromDirSplit(ctx context.Context, dir, dest string, splits []string, opts .
 		d.ignore = &ignorer{pm: o.matcher}
 	}
 	d.writeDestParents()
-	if err := filepath.WalkDir(root, d.visit); err != nil {
+	if err := d.walk(); err != nil {
 		return nil, err
 	}
-	groups := splitItems(d.items, clean)
+	groups := splitItems(d.items, dest, clean)
 	out := make([]*Layer, 0, len(groups))
 	for i, g := range groups {
 		var skipped []Skipped
@@ -125,45 +126,55 @@ func FromDirSplit(ctx context.Context, dir, dest string, splits []string, opts .
 	return out, nil
 }
 
+// itemGroup is the items of one layer of FromDirSplit, and a name that
+// identifies the group from one build to the next, for the cache.
+type itemGroup struct {
+	name  string
+	items []item
+}
+
 // splitItems partitions items (in walk order, parents first) into one
 // group per split that holds something, then the rest; every group starts
 // with the destination's parents and keeps the directories above its split.
-func splitItems(items []item, splits []string) [][]item {
+func splitItems(items []item, dest string, splits []string) []itemGroup {
 	in := func(rel, dir string) bool { return rel == dir || strings.HasPrefix(rel, dir+"/") }
-	owner := func(rel string) int {
-		for i, sp := range splits {
-			if in(rel, sp) {
-				return i
+	// group[i] is the group of items[i]: the split that owns it, or
+	// len(splits) for the rest (the destination's parents are in every group).
+	group := make([]int, len(items))
+	sizes := make([]int, len(splits)+1)
+	for i, it := range items {
+		group[i] = len(splits)
+		for j, sp := range splits {
+			if it.rel != "" && in(it.rel, sp) {
+				group[i] = j
+				break
 			}
 		}
-		return -1
+		sizes[group[i]]++
 	}
-	var groups [][]item
-	for i, sp := range splits {
-		var g []item
-		has := false
-		for _, it := range items {
+	var groups []itemGroup
+	for j, sp := range splits {
+		if sizes[j] == 0 {
+			continue
+		}
+		g := make([]item, 0, sizes[j]+strings.Count(dest, "/")+strings.Count(sp, "/")+1)
+		for i, it := range items {
 			switch {
-			case it.rel == "":
+			case it.rel == "" || group[i] == j:
 				g = append(g, it)
-			case owner(it.rel) == i:
-				g = append(g, it)
-				has = true
 			case it.typ == tar.TypeDir && strings.HasPrefix(sp, it.rel+"/"):
 				g = append(g, it)
 			}
 		}
-		if has {
-			groups = append(groups, g)
-		}
+		groups = append(groups, itemGroup{name: "dir\x00" + dest + "\x00split\x00" + sp, items: g})
 	}
-	var rest []item
-	for _, it := range items {
-		if it.rel == "" || owner(it.rel) < 0 {
+	rest := make([]item, 0, sizes[len(splits)])
+	for i, it := range items {
+		if group[i] == len(splits) {
 			rest = append(rest, it)
 		}
 	}
-	return append(groups, rest)
+	return append(groups, itemGroup{name: "dir\x00" + dest + "\x00rest\x00" + strings.Join(splits, "\x00"), items: rest})
 }
 
 // item is an entry found by the walk, written later; kept small, as a big
@@ -172,34 +183,54 @@ type item struct {
 	typ  byte
 	mode int64
 	size int64
-	name string    // the tar name
+	path string    // the image path, absolute and clean: "/var/task/x"
 	link string    // a symbolic link's target
-	rel  string    // relative to the app dir, slash-separated; "" for the destination's parents
+	rel  string    // relative to the app dir, slash-separated (the end of path); "" for the destination's parents
 	file bool      // a regular file, read from root/rel
 	st   statEntry // its stat at walk time, for regular files
 }
 
 // header is the tar header the item is written with.
 func (it item) header() *tar.Header {
-	return &tar.Header{Typeflag: it.typ, Name: it.name, Mode: it.mode, Size: it.size, Linkname: it.link}
+	return &tar.Header{Typeflag: it.typ, Name: tarName(it.path, it.typ == tar.TypeDir), Mode: it.mode, Size: it.size, Linkname: it.link}
+}
+
+// entry is the Entry the item is written as (see entryFromHeader).
+func (it item) entry() Entry {
+	return Entry{Path: it.path, Type: it.typ, Mode: it.mode, Size: it.size, Linkname: it.link}
 }
 
 // dirItem is a directory entry at an image path, 0755 and owned by root.
 func dirItem(p, rel string) item {
-	return item{typ: tar.TypeDir, name: tarName(p, true), mode: 0o755, rel: rel}
+	return item{typ: tar.TypeDir, path: p, mode: 0o755, rel: rel}
+}
+
+// newItem is an item of type typ at rel, its path and rel sharing one
+// string.
+func (d *dirWalker) newItem(typ byte, rel string) item {
+	p := d.imagePathOf(rel)
+	return item{typ: typ, path: p, rel: p[len(p)-len(rel):]}
 }
 
 // writeItems writes one layer of items, or takes it from the cache.
-func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipped, o *options) (*Layer, error) {
-	c := o.cache
-	if c.usable() {
-		if l := lookupItems(d, items, skipped, o); l != nil {
-			return l, nil
-		}
-	}
+func writeItems(ctx context.Context, d *dirWalker, grp itemGroup, skipped []Skipped, o *options) (*Layer, error) {
+	c, items := o.cache, grp.items
 	if !c.usable() {
 		l, _, err := writeLayerFile(ctx, d, items, skipped, o, o.tempDir)
 		return l, err
+	}
+	g := c.group(d.root, grp.name)
+	files := groupFiles(items)
+	sk := statKey(items, o)
+	if key, hit := g.keyFor(sk, files); hit {
+		if l := c.lookup(key, o, itemEntries(items)); l != nil {
+			l.skipped = skipped
+			return l, nil
+		}
+	}
+	if l := lookupItems(d, g, items, files, sk, o); l != nil {
+		l.skipped = skipped
+		return l, nil
 	}
 	l, fresh, err := writeLayerFile(ctx, d, items, skipped, o, c.tempDir())
 	if isDiskError(err) {
@@ -212,38 +243,107 @@ func writeItems(ctx context.Context, d *dirWalker, items []item, skipped []Skipp
 	if err != nil {
 		return nil, err
 	}
-	c.remember(d.root, items, fresh, true)
-	c.store(layerKey(items, fresh, o), l)
+	sums := make([]string, len(files))
+	for i, f := range files {
+		sums[i] = fresh[f.rel]
+	}
+	g.remember(files, sums, true)
+	key := layerKey(items, sums, o)
+	c.store(key, l)
+	g.saveKey(sk, key, files, sums)
 	return l, nil
 }
 
-// lookupItems returns the cached layer of items, or nil.
-func lookupItems(d *dirWalker, items []item, skipped []Skipped, o *options) *Layer {
+// itemEntries returns a function listing the entries of items.
+func itemEntries(items []item) func() []Entry {
+	return func() []Entry {
+		entries := make([]Entry, len(items))
+		for i, it := range items {
+			entries[i] = it.entry()
+		}
+		return entries
+	}
+}
+
+// groupFiles lists the regular files of items, in order, for the cache.
+func groupFiles(items []item) []hostFile {
+	n := 0
+	for _, it := range items {
+		if it.file {
+			n++
+		}
+	}
+	files := make([]hostFile, 0, n)
+	for _, it := range items {
+		if it.file {
+			files = append(files, hostFile{rel: it.rel, st: it.st})
+		}
+	}
+	return files
+}
+
+// lookupItems returns the cached layer of items, or nil, hashing the files
+// whose stat changed; sk is the items' stat key.
+func lookupItems(d *dirWalker, g *statGroup, items []item, files []hostFile, sk string, o *options) *Layer {
 	// Files whose stat changed are hashed (not compressed) to look the
 	// layer up; on a first build of the app everything is, so that is
 	// left to the writing.
-	sums, known := o.cache.knownSums(d.root, items)
+	sums, known := g.knownSums(files)
 	if !known {
 		return nil
 	}
-	hashed := false
-	for _, it := range items {
-		if _, ok := sums[it.rel]; !it.file || ok {
-			continue
-		}
-		sum, err := hashFile(filepath.Join(d.root, filepath.FromSlash(it.rel)))
-		if err != nil {
-			return nil // the write names the file
-		}
-		sums[it.rel], hashed = sum, true
+	hashed, err := hashMissing(d.root, files, sums)
+	if err != nil {
+		return nil // the write names the file
 	}
-	l := o.cache.lookup(layerKey(items, sums, o), items, o)
+	key := layerKey(items, sums, o)
+	l := o.cache.lookup(key, o, itemEntries(items))
 	if l == nil {
 		return nil
 	}
-	o.cache.remember(d.root, items, sums, hashed)
-	l.skipped = skipped
+	g.remember(files, sums, hashed)
+	g.saveKey(sk, key, files, sums)
 	return l
+}
+
+// layerKey is the cache key of a layer of items: a hash of its format,
+// options, entries and contents (sums: the content hash of each regular
+// file, in order).
+func layerKey(items []item, sums []string, o *options) string {
+	k := newKeyHash()
+	o.keyHeader(k, "dir")
+	j := 0
+	for _, it := range items {
+		it.addKey(k)
+		if it.file {
+			k.str(sums[j])
+			j++
+		}
+	}
+	return k.sum()
+}
+
+// statKey is the stat key of a layer of items: a hash of its format,
+// options, entries and the stat of each regular file.
+func statKey(items []item, o *options) string {
+	k := newKeyHash()
+	o.keyHeader(k, "dir-stat")
+	for _, it := range items {
+		it.addKey(k)
+		if it.file {
+			addStat(k, it.st)
+		}
+	}
+	return k.sum()
+}
+
+// addKey adds the item's entry to a key.
+func (it item) addKey(k *keyHash) {
+	k.num(int64(it.typ))
+	k.str(it.path)
+	k.num(it.mode)
+	k.num(it.size)
+	k.str(it.link)
 }
 
 // writeLayerFile writes one layer of items in dir, and returns the content
@@ -328,7 +428,10 @@ func (d *dirWalker) writeDestParents() {
 // imagePathOf returns the image path of rel, a slash-separated path
 // relative to the directory.
 func (d *dirWalker) imagePathOf(rel string) string {
-	return path.Join(d.dest, rel)
+	if d.dest == "/" {
+		return "/" + rel
+	}
+	return d.dest + "/" + rel
 }
 
 // display returns the path of rel as the user gave it, for messages.
@@ -336,55 +439,49 @@ func (d *dirWalker) display(rel string) string {
 	return filepath.Join(d.dir, filepath.FromSlash(rel))
 }
 
-func (d *dirWalker) visit(p string, de fs.DirEntry, walkErr error) error {
-	if err := d.ctx.Err(); err != nil {
-		return err
-	}
-	relOS, err := filepath.Rel(d.root, p)
-	if err != nil {
-		return fmt.Errorf("reading app file %q: %w", p, err)
-	}
-	rel := filepath.ToSlash(relOS)
-	if walkErr != nil {
-		if de != nil && de.IsDir() {
-			return readError("directory", d.display(rel), walkErr, "a+rx")
-		}
-		return readError("file", d.display(rel), walkErr, "a+r")
-	}
-	if rel == "." {
-		return nil
-	}
-
+// walk walks the directory, adding its entries to d.items in walk order.
+func (d *dirWalker) walk() error {
+	var match walkMatch
 	if d.ignore != nil {
-		skip, err := d.ignore.excluded(relOS, de.IsDir())
-		if err != nil {
-			return fmt.Errorf("matching %q against .dockerignore patterns: %w", rel, err)
-		}
-		if skip {
-			if de.IsDir() && !d.ignore.mayReinclude(relOS) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+		match = d.ignore.match
 	}
+	entries, count, readErr, err := walkTree(d.ctx, d.root, match, d.exclude)
+	d.items = slices.Grow(d.items, count)
+	if err == nil && readErr != nil {
+		err = readError("directory", d.display("."), readErr, "a+rx")
+	}
+	if err == nil {
+		err = visitWalk(entries, d.visit)
+	}
+	return err
+}
 
-	info, err := de.Info()
-	if err != nil {
-		return readError("file", d.display(rel), err, "a+r")
+// visit adds an entry the walk found (readErr: a directory that could not
+// be read).
+func (d *dirWalker) visit(e *walkEntry, readErr error) error {
+	rel := e.rel
+	switch {
+	case readErr != nil:
+		return readError("directory", d.display(rel), readErr, "a+rx")
+	case e.matchErr != nil:
+		return fmt.Errorf("matching %q against .dockerignore patterns: %w", rel, e.matchErr)
+	case e.ignored:
+		return nil
+	case e.statErr != nil:
+		return readError("file", d.display(rel), e.statErr, "a+r")
 	}
-	if d.exclude.excludes(info) {
+	if d.exclude.excludesStat(e.st) {
 		d.skipped = append(d.skipped, Skipped{Path: rel, Reason: excludedReason, Excluded: true})
-		if info.IsDir() {
-			return filepath.SkipDir
-		}
 		return nil
 	}
-	mode := info.Mode()
+	mode := e.st.mode
 	switch {
 	case mode.IsDir():
 		d.addParents(rel)
 		d.written[rel] = true
-		d.items = append(d.items, dirItem(d.imagePathOf(rel), rel))
+		it := d.newItem(tar.TypeDir, rel)
+		it.mode = 0o755
+		d.items = append(d.items, it)
 		return nil
 	case mode.IsRegular():
 		d.addParents(rel)
@@ -392,16 +489,19 @@ func (d *dirWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 		if mode.Perm()&0o100 != 0 {
 			fileMode = 0o755
 		}
-		d.items = append(d.items, item{typ: tar.TypeReg, name: tarName(d.imagePathOf(rel), false), mode: fileMode,
-			size: info.Size(), rel: rel, file: true, st: statOf(info)})
+		it := d.newItem(tar.TypeReg, rel)
+		it.mode, it.size, it.file, it.st = fileMode, e.st.st.Size, true, e.st.st
+		d.items = append(d.items, it)
 		return nil
 	case mode&fs.ModeSymlink != 0:
-		target, err := os.Readlink(p)
+		target, err := os.Readlink(filepath.Join(d.root, filepath.FromSlash(rel)))
 		if err != nil {
 			return readError("symbolic link", d.display(rel), err, "a+r")
 		}
 		d.addParents(rel)
-		d.items = append(d.items, item{typ: tar.TypeSymlink, name: tarName(d.imagePathOf(rel), false), link: target, mode: 0o777, rel: rel})
+		it := d.newItem(tar.TypeSymlink, rel)
+		it.link, it.mode = target, 0o777
+		d.items = append(d.items, it)
 		return nil
 	}
 	d.skipped = append(d.skipped, Skipped{Path: rel, Reason: skipReason(mode)})
@@ -528,6 +628,17 @@ func (ig *ignorer) excluded(rel string, isDir bool) (bool, error) {
 		ig.parentInfo = append(ig.parentInfo, info)
 	}
 	return skip, nil
+}
+
+// match is excluded as a walk asks it (see walkMatch): an excluded
+// directory is walked into when an exception pattern may re-include
+// something inside it.
+func (ig *ignorer) match(rel string, isDir bool) (ignored, walkInside bool, err error) {
+	skip, err := ig.excluded(rel, isDir)
+	if err != nil {
+		return false, false, err
+	}
+	return skip, isDir && (!skip || ig.mayReinclude(rel)), nil
 }
 
 // mayReinclude reports whether an exception pattern could match inside the

@@ -28,6 +28,19 @@
 // order and header rules below, but keep the modes and owners the copy
 // gives instead of normalising them.
 //
+// # Rebuilds
+//
+// A [Cache] ([WithCache]) makes a rebuild read, of what did not change,
+// nothing but stats: a layer of a directory ([FromDirSplit]) or of a
+// Dockerfile step ([Tree.WriteLayer]) is found by a key of its entries and
+// contents, each file of the host known by its stat (see [Cache]), each
+// file of an image by the layer's digest and its path; when no stat
+// changed, by the stats alone, without loading the per-file hashes. The
+// listing of an image layer [ReadTree] reads (its headers, and the small
+// files it captures) is kept by the layer's digest, so that a base image's
+// file tree is read once. Directories are walked once, in parallel with
+// the lstat of their files, in the order of [filepath.WalkDir].
+//
 // # The digest contract
 //
 // The same inputs give byte-identical layers, hence the same digests. The

@@ -34,3 +34,18 @@ func (ex excluder) excludes(info fs.FileInfo) bool {
 	}
 	return false
 }
+
+// excludesStat is excludes for what a walk's lstat found: the FileInfo
+// when the walk made one, else the device and inode (which the fast walk
+// has, on Linux).
+func (ex excluder) excludesStat(s fileStat) bool {
+	if s.info != nil {
+		return ex.excludes(s.info)
+	}
+	for _, e := range ex {
+		if st := statOf(e); st.Ino == s.st.Ino && st.Dev == s.st.Dev {
+			return true
+		}
+	}
+	return false
+}

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !(linux && (amd64 || arm64))
 
 package layers
 
@@ -6,9 +6,6 @@ import (
 	"io/fs"
 	"syscall"
 )
-
-// inodeKey identifies the file behind a hard link.
-type inodeKey struct{ dev, ino uint64 }
 
 // inodeOf returns the inode of a regular file with more than one link.
 func inodeOf(info fs.FileInfo) (inodeKey, bool) {

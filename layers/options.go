@@ -23,6 +23,7 @@ type options struct {
 
 	existingPrefix bool
 	cache          *Cache
+	cacheGroup     string
 	exclude        []string
 }
 
@@ -159,6 +160,18 @@ func WithExclude(paths ...string) Option {
 				o.exclude = append(o.exclude, p)
 			}
 		}
+		return nil
+	}
+}
+
+// WithCacheGroup names the layer [Tree.WriteLayer] writes from one build
+// to the next, e.g. the Dockerfile and the line of the step: with
+// [WithCache], when none of the build context files it holds changed, the
+// layer is found from their stats alone. Layers of one build need distinct
+// names; a name only ever costs speed, never correctness.
+func WithCacheGroup(name string) Option {
+	return func(o *options) error {
+		o.cacheGroup = name
 		return nil
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -87,13 +88,24 @@ func (c spanContent) open(context.Context) (io.ReadCloser, error) {
 	return io.NopCloser(io.NewSectionReader(f, c.off, c.n)), nil
 }
 
-// hostContent is a file of the build context, read from the disk.
-type hostContent string
+// hostContent is a file of the build context, read from the disk: rel
+// (slash-separated) under root, the directory walked; st is its stat when
+// the walk found it, which the cache compares to know it did not change.
+type hostContent struct {
+	root string
+	rel  string
+	st   statEntry
+}
 
-func (c hostContent) open(context.Context) (io.ReadCloser, error) {
-	f, err := os.Open(string(c))
+// path is the file's path on the host.
+func (c *hostContent) path() string {
+	return filepath.Join(c.root, filepath.FromSlash(c.rel))
+}
+
+func (c *hostContent) open(context.Context) (io.ReadCloser, error) {
+	f, err := os.Open(c.path())
 	if err != nil {
-		return nil, fmt.Errorf("reading %q: %w", string(c), unwrapPathError(err))
+		return nil, fmt.Errorf("reading %q: %w", c.path(), unwrapPathError(err))
 	}
 	return f, nil
 }

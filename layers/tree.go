@@ -31,7 +31,7 @@ type Tree struct {
 	// each of its layers as stored; captured the contents ReadTree kept
 	// of each layer's files, by path.
 	layerEntries [][]Entry
-	captured     []map[string]content
+	captured     []map[int]content // by index in layerEntries
 }
 
 // node is one entry of a tree.
@@ -121,7 +121,16 @@ func components(p string) []string {
 // symbolic link, or nil.
 func (t *Tree) get(p string) *node {
 	n := t.root
-	for _, c := range components(p) {
+	for rest := p; rest != ""; {
+		var c string
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			c, rest = rest[:i], rest[i+1:]
+		} else {
+			c, rest = rest, ""
+		}
+		if c == "" || c == "." {
+			continue
+		}
 		if n.kids == nil {
 			return nil
 		}
@@ -187,6 +196,9 @@ func (t *Tree) resolveParent(p string) string {
 	if p == "/" {
 		return p
 	}
+	if n := t.get(path.Dir(p)); n != nil && n.isDir() {
+		return p // every component of the parent is a directory: no link
+	}
 	dir, err := t.Resolve(path.Dir(p))
 	if err != nil {
 		return p
@@ -235,6 +247,11 @@ func resolvePath(p string, lookup func(string) (typ byte, linkname string, ok bo
 // Lookup returns the entry at p (absolute; symbolic links in its parent
 // directories are followed, the last component is not).
 func (t *Tree) Lookup(p string) (Entry, bool) {
+	if n := t.get(p); n != nil && path.IsAbs(p) && !strings.Contains(p, "..") {
+		// Every component of p is a directory of the tree: no symbolic
+		// link to follow.
+		return n.entry(), true
+	}
 	p = path.Clean("/" + p)
 	if p != "/" {
 		dir, err := t.Resolve(path.Dir(p))
@@ -289,6 +306,21 @@ func (t *Tree) Walk(fn func(Entry) error) error {
 		return nil
 	}
 	return walk(t.root)
+}
+
+// Each calls fn with every entry of the tree but the root, in no
+// particular order: Walk without the sorting.
+func (t *Tree) Each(fn func(Entry)) {
+	var each func(n *node)
+	each = func(n *node) {
+		for _, c := range n.kids {
+			fn(c.entry())
+			if c.isDir() {
+				each(c)
+			}
+		}
+	}
+	each(t.root)
 }
 
 // ReadFile returns the content of the regular file at p, symbolic links

@@ -39,11 +39,12 @@ func ContextTree(ctx context.Context, dir string, opts ...Option) (*Tree, []Skip
 	}
 	t := NewTree(o.tempDir)
 	t.root.mode = fileModeBits(info.Mode())
-	w := &contextWalker{ctx: ctx, dir: dir, root: root, t: t, pending: map[string]fs.FileInfo{}, inodes: map[inodeKey]*fileData{}, exclude: newExcluder(o.exclude)}
+	w := &contextWalker{ctx: ctx, dir: dir, root: root, t: t, pending: map[string]fs.FileMode{}, inodes: map[inodeKey]*fileData{},
+		exclude: newExcluder(o.exclude), dirs: map[string]*node{".": t.root}}
 	if o.matcher != nil {
 		w.ignore = &ignorer{pm: o.matcher}
 	}
-	if err := filepath.WalkDir(root, w.visit); err != nil {
+	if err := w.walk(); err != nil {
 		return nil, nil, err
 	}
 	return t, w.skipped, nil
@@ -72,84 +73,72 @@ type contextWalker struct {
 	t       *Tree
 	ignore  *ignorer
 	exclude excluder
-	// pending holds the directories walked although excluded, in case an
-	// exception pattern re-includes something inside them.
-	pending map[string]fs.FileInfo
+	// pending holds the modes of the directories walked although
+	// excluded, in case an exception pattern re-includes something inside
+	// them.
+	pending map[string]fs.FileMode
 	inodes  map[inodeKey]*fileData
 	skipped []Skipped
+	// dirs holds the directories of the tree, by relative path ("." for
+	// the root).
+	dirs map[string]*node
 }
 
 func (w *contextWalker) display(rel string) string {
 	return filepath.Join(w.dir, filepath.FromSlash(rel))
 }
 
-func (w *contextWalker) visit(p string, de fs.DirEntry, walkErr error) error {
-	if err := w.ctx.Err(); err != nil {
-		return err
-	}
-	relOS, err := filepath.Rel(w.root, p)
-	if err != nil {
-		return fmt.Errorf("reading build context file %q: %w", p, err)
-	}
-	rel := filepath.ToSlash(relOS)
-	if walkErr != nil {
-		if de != nil && de.IsDir() {
-			return readError("directory", w.display(rel), walkErr, "a+rx")
-		}
-		return readError("file", w.display(rel), walkErr, "a+r")
-	}
-	if rel == "." {
-		return nil
-	}
-	info, err := de.Info()
-	if err != nil {
-		return readError("file", w.display(rel), err, "a+r")
-	}
+// walk walks the context into the tree.
+func (w *contextWalker) walk() error {
+	var match walkMatch
 	if w.ignore != nil {
-		skip, err := w.ignore.excluded(relOS, de.IsDir())
-		if err != nil {
-			return fmt.Errorf("matching %q against .dockerignore patterns: %w", rel, err)
-		}
-		if skip {
-			if de.IsDir() {
-				if !w.ignore.mayReinclude(relOS) {
-					return filepath.SkipDir
-				}
-				w.pending[rel] = info
-			}
-			return nil
-		}
+		match = w.ignore.match
 	}
-	if w.exclude.excludes(info) {
-		w.skipped = append(w.skipped, Skipped{Path: rel, Reason: excludedReason, Excluded: true})
-		if info.IsDir() {
-			return filepath.SkipDir
+	entries, _, readErr, err := walkTree(w.ctx, w.root, match, w.exclude)
+	if err == nil && readErr != nil {
+		err = readError("directory", w.display("."), readErr, "a+rx")
+	}
+	if err == nil {
+		err = visitWalk(entries, w.visit)
+	}
+	return err
+}
+
+// visit adds an entry the walk found (readErr: a directory that could not
+// be read) to the tree.
+func (w *contextWalker) visit(e *walkEntry, readErr error) error {
+	rel := e.rel
+	switch {
+	case readErr != nil:
+		return readError("directory", w.display(rel), readErr, "a+rx")
+	case e.matchErr != nil:
+		return fmt.Errorf("matching %q against .dockerignore patterns: %w", rel, e.matchErr)
+	case e.ignored:
+		if e.statErr == nil && e.st.mode.IsDir() {
+			w.pending[rel] = e.st.mode
 		}
+		return nil
+	case e.statErr != nil:
+		return readError("file", w.display(rel), e.statErr, "a+r")
+	}
+	if w.exclude.excludesStat(e.st) {
+		w.skipped = append(w.skipped, Skipped{Path: rel, Reason: excludedReason, Excluded: true})
 		return nil
 	}
 	if err := w.addParents(rel); err != nil {
 		return err
 	}
 	ip := "/" + rel
-	mode := info.Mode()
+	mode := e.st.mode
 	n := &node{path: ip, mode: fileModeBits(mode)}
 	switch {
 	case mode.IsDir():
 		n.typ, n.kids = tar.TypeDir, map[string]*node{}
 	case mode.IsRegular():
 		n.typ = tar.TypeReg
-		if key, ok := inodeOf(info); ok {
-			if fd := w.inodes[key]; fd != nil {
-				n.file = fd
-				break
-			}
-			n.file = &fileData{size: info.Size(), content: hostContent(p)}
-			w.inodes[key] = n.file
-			break
-		}
-		n.file = &fileData{size: info.Size(), content: hostContent(p)}
+		n.file = w.fileData(e)
 	case mode&fs.ModeSymlink != 0:
-		target, err := os.Readlink(p)
+		target, err := os.Readlink(filepath.Join(w.root, filepath.FromSlash(rel)))
 		if err != nil {
 			return readError("symbolic link", w.display(rel), err, "a+r")
 		}
@@ -158,27 +147,59 @@ func (w *contextWalker) visit(p string, de fs.DirEntry, walkErr error) error {
 		w.skipped = append(w.skipped, Skipped{Path: rel, Reason: skipReason(mode)})
 		return nil
 	}
-	return w.t.put(n)
+	return w.put(rel, n)
+}
+
+// fileData is the content of a regular file the walk found; hard links to
+// one inode share it.
+func (w *contextWalker) fileData(e *walkEntry) *fileData {
+	if e.st.hard {
+		if fd := w.inodes[e.st.key]; fd != nil {
+			return fd
+		}
+	}
+	// One allocation for both.
+	hf := &struct {
+		fileData
+		hostContent
+	}{hostContent: hostContent{root: w.root, rel: e.rel, st: e.st.st}}
+	hf.fileData = fileData{size: e.st.st.Size, content: &hf.hostContent}
+	fd := &hf.fileData
+	if e.st.hard {
+		w.inodes[e.st.key] = fd
+	}
+	return fd
 }
 
 // addParents adds the directories above rel that were walked but left out
 // because ignore patterns excluded them, with their own modes.
 func (w *contextWalker) addParents(rel string) error {
 	var missing []string
-	for p := path.Dir(rel); p != "."; p = path.Dir(p) {
-		if w.t.get("/"+p) != nil {
-			break
-		}
+	for p := path.Dir(rel); p != "." && w.dirs[p] == nil; p = path.Dir(p) {
 		missing = append(missing, p)
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		info, ok := w.pending[missing[i]]
+		mode, ok := w.pending[missing[i]]
 		if !ok {
 			return errors.New("reading build context: directory " + missing[i] + " was not walked")
 		}
-		if err := w.t.put(newDir("/"+missing[i], fileModeBits(info.Mode()), 0, 0)); err != nil {
+		if err := w.put(missing[i], newDir("/"+missing[i], fileModeBits(mode), 0, 0)); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// put sets n, the entry at rel, in its directory, which the walk added
+// before (see addParents).
+func (w *contextWalker) put(rel string, n *node) error {
+	dir := w.dirs[path.Dir(rel)]
+	if dir == nil {
+		return fmt.Errorf("%s: parent directory does not exist", n.path)
+	}
+	dir.kids[path.Base(rel)] = n
+	if n.isDir() {
+		w.dirs[rel] = n
 	}
 	return nil
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -49,84 +51,142 @@ func ReadTree(ctx context.Context, img v1.Image, opts ...Option) (*Tree, error) 
 	if err != nil {
 		return nil, fmt.Errorf("reading the image's layers: %w", err)
 	}
+	listings, err := readListings(ctx, ls, o)
+	if err != nil {
+		return nil, err
+	}
 	t := NewTree(o.tempDir)
 	for i, l := range ls {
-		if err := t.readLayer(ctx, l, o.capture); err != nil {
-			return nil, fmt.Errorf("reading layer %d of %d: %w", i+1, len(ls), err)
-		}
+		t.applyListing(l, listings[i])
 	}
 	return t, nil
 }
 
-// pendingEntry is an entry of a layer being read, applied once the
-// layer's whiteouts are.
-type pendingEntry struct {
-	p    string
-	hdr  *tar.Header
-	data []byte
-	kept bool
+// readListings reads the listings of layers (see Cache.listing), several
+// at once: a base image read for the first time is downloaded in parallel.
+func readListings(ctx context.Context, ls []v1.Layer, o *options) ([]*layerListing, error) {
+	out := make([]*layerListing, len(ls))
+	errs := make([]error, len(ls))
+	sem := make(chan struct{}, min(max(runtime.GOMAXPROCS(0), 2), 4))
+	var wg sync.WaitGroup
+	for i, l := range ls {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i], errs[i] = o.cache.listing(ctx, l, o.capture)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("reading layer %d of %d: %w", i+1, len(ls), err)
+		}
+	}
+	return out, nil
 }
 
-func (t *Tree) readLayer(ctx context.Context, l v1.Layer, capture []string) error {
+// layerListing is what ReadTree keeps of a layer: its entries as stored,
+// in order, and the contents of the small files it captures. The cache
+// keeps it by the layer's digest (see Cache.listing), so that a rebuild
+// does not read the layer again.
+type layerListing struct {
+	Entries []listedEntry
+	// Captured holds the contents of the regular files under the capture
+	// prefixes (up to maxCaptured bytes each), by index in Entries.
+	Captured map[int][]byte
+}
+
+// listedEntry is an entry of a layer with the device numbers Entry lacks.
+type listedEntry struct {
+	Entry
+	Devmajor, Devminor int64
+}
+
+// header is the tar header the entry was read from, as applyHeader uses it.
+func (e listedEntry) header() *tar.Header {
+	return &tar.Header{Typeflag: e.Type, Mode: e.Mode, Uid: e.UID, Gid: e.GID, Size: e.Size,
+		Linkname: e.Linkname, Devmajor: e.Devmajor, Devminor: e.Devminor}
+}
+
+// readListing reads the headers of l, and the contents of its regular
+// files under capture, to the end of the layer (so that a layer read from a
+// registry is checked against its digest before it is trusted).
+func readListing(ctx context.Context, l v1.Layer, capture []string) (*layerListing, error) {
 	rc, err := l.Uncompressed()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rc.Close()
-	var (
-		listed    []Entry
-		entries   []pendingEntry
-		whiteouts []string
-		opaques   []string
-	)
+	ls := &layerListing{Captured: map[int][]byte{}}
 	tr := tar.NewReader(rc)
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("entry %d: %w", len(listed)+1, err)
+			return nil, fmt.Errorf("entry %d: %w", len(ls.Entries)+1, err)
 		}
-		p := imagePath(hdr.Name)
-		listed = append(listed, entryFromHeader(hdr))
-		base := path.Base(p)
-		switch {
-		case base == whiteoutOpaque:
-			opaques = append(opaques, path.Dir(p))
-			continue
-		case strings.HasPrefix(base, whiteoutPrefix):
-			whiteouts = append(whiteouts, path.Join(path.Dir(p), strings.TrimPrefix(base, whiteoutPrefix)))
-			continue
-		}
-		pe := pendingEntry{p: p, hdr: hdr}
-		if hdr.Typeflag == tar.TypeReg && hdr.Size <= maxCaptured && underAny(p, capture) {
+		e := listedEntry{Entry: entryFromHeader(hdr), Devmajor: hdr.Devmajor, Devminor: hdr.Devminor}
+		ls.Entries = append(ls.Entries, e)
+		if hdr.Typeflag == tar.TypeReg && hdr.Size <= maxCaptured && underAny(e.Path, capture) && !isWhiteout(e.Path) {
 			data, err := io.ReadAll(tr)
 			if err != nil {
-				return fmt.Errorf("reading %s: %w", p, err)
+				return nil, fmt.Errorf("reading %s: %w", e.Path, err)
 			}
-			pe.data, pe.kept = data, true
+			ls.Captured[len(ls.Entries)-1] = data
 		}
-		entries = append(entries, pe)
+	}
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+// isWhiteout reports whether p names a whiteout entry.
+func isWhiteout(p string) bool {
+	return strings.HasPrefix(path.Base(p), whiteoutPrefix)
+}
+
+// applyListing stacks a layer's listing on the tree: its whiteouts
+// applied to what is below, then its entries, as a container runtime
+// does. Contents not captured are read from l when a layer holding them
+// is written.
+func (t *Tree) applyListing(l v1.Layer, ls *layerListing) {
+	var whiteouts, opaques []string
+	listed := make([]Entry, len(ls.Entries))
+	for i, e := range ls.Entries {
+		listed[i] = e.Entry
+		base := path.Base(e.Path)
+		switch {
+		case base == whiteoutOpaque:
+			opaques = append(opaques, path.Dir(e.Path))
+		case strings.HasPrefix(base, whiteoutPrefix):
+			whiteouts = append(whiteouts, path.Join(path.Dir(e.Path), strings.TrimPrefix(base, whiteoutPrefix)))
+		}
 	}
 	t.applyWhiteouts(opaques, whiteouts)
-	captured := map[string]content{}
-	for _, pe := range entries {
-		var c content
-		if pe.kept {
-			c = inlineContent(pe.data)
-			captured[pe.p] = c
-		} else {
-			c = &layerContent{layer: l, name: pe.p}
+	captured := map[int]content{}
+	for i, e := range ls.Entries {
+		if isWhiteout(e.Path) {
+			continue
 		}
-		t.applyHeader(pe.p, pe.hdr, c)
+		var c content
+		if data, ok := ls.Captured[i]; ok && e.Type == tar.TypeReg {
+			c = inlineContent(data)
+			captured[i] = c
+		} else {
+			c = &layerContent{layer: l, name: e.Path}
+		}
+		t.applyHeader(e.Path, e.header(), c)
 	}
 	t.layerEntries = append(t.layerEntries, listed)
 	t.captured = append(t.captured, captured)
-	return nil
 }
 
 // applyWhiteouts empties the opaque directories and removes the whited-out
@@ -160,6 +220,9 @@ func underAny(p string, prefixes []string) bool {
 // on top of the tree would: missing ones are added (0755, owned by root)
 // and a file or link standing where a directory is needed is replaced.
 func (t *Tree) ensureParents(p string) {
+	if n := t.get(path.Dir(p)); n != nil && n.isDir() {
+		return // all there
+	}
 	cur := t.root
 	for _, c := range components(path.Dir(p)) {
 		n := cur.kids[c]

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# scripts/bench.sh — `make bench`: the side-by-side benchmark of issue 6.
+# scripts/bench.sh — `make bench`: the side-by-side benchmark of issues 6 and 19.
 #
 # Builds brefimg, benchreg (internal/cmd/benchreg) and crane; installs buildah,
-# pigz and GNU time from Debian's packages when they are missing (a tool that
-# cannot be installed or run is reported, never fatal); starts a source and a
-# target registry seeded with deterministic Bref-like fixtures; runs brefimg,
-# a crane script and buildah on three scenarios (cold, warm, no-op), measures
-# the floor, and warm rebuilds at larger app scales; writes BENCHMARKS.md.
+# pigz, GNU time and Debian's docker-registry from Debian's packages when they
+# are missing (a tool that cannot be installed or run is reported, never
+# fatal); starts a source registry seeded with deterministic Bref-like
+# fixtures and two targets: a registry in its own process (Debian's
+# docker-registry, else `benchreg registry`) and one in benchreg's process;
+# runs brefimg (flags; flags with --split none; the seed's Dockerfile), a
+# crane script and buildah on three scenarios (cold, warm, no-op) against
+# each, measures the floor, warm rebuilds at larger app scales, and profiles
+# in-process rebuilds to say where their time goes; writes BENCHMARKS.md.
 #
 # Settings (environment):
 #   BENCH_RUNS=5            runs per scenario for brefimg and crane (and the floor)
 #   BENCH_BUILDAH_RUNS=3    runs per scenario for buildah
-#   BENCH_SCALES="4 10"     app scales of the warm-rebuild table (1x comes from the main runs)
+#   BENCH_SCALES="4 10"     app scales of the warm-rebuild table (1x comes from the main runs; "" for none)
 #   BENCH_SCALE_RUNS=3      warm runs per scale
-#   BENCH_TOOLS="brefimg crane buildah"   tools of the main table
+#   BENCH_REGISTRIES="ext inproc"   targets: ext (own process), inproc (benchreg's)
+#   BENCH_TOOLS="brefimg brefimg-1l brefimg-df crane buildah"   tools of the main tables
+#   BENCH_EXT_TOOLS="brefimg brefimg-1l brefimg-df crane"       of those, the ones also run against ext
 #   BENCH_SCALE_TOOLS="brefimg crane"     tools of the scale table
+#   BENCH_SCALE_REGISTRY=ext              target of the scale runs
+#   BENCH_PROFILE=1         profile in-process rebuilds (set to 0 to skip)
 #   BENCH_BUILDAH_LAYERS=   set to 1 to give buildah bud --layers (its layer cache)
 #   BENCH_RUN_TIMEOUT=600   seconds before one run is killed (and counted as failed)
 #   BENCH_OUT=BENCHMARKS.md where the report goes
@@ -27,10 +35,14 @@ cd "$ROOT"
 
 RUNS=${BENCH_RUNS:-5}
 BUILDAH_RUNS=${BENCH_BUILDAH_RUNS:-3}
-SCALES=${BENCH_SCALES:-4 10}
+SCALES=${BENCH_SCALES-4 10}
 SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
-TOOLS=${BENCH_TOOLS:-brefimg crane buildah}
+TOOLS=${BENCH_TOOLS:-brefimg brefimg-1l brefimg-df crane buildah}
+EXT_TOOLS=${BENCH_EXT_TOOLS:-brefimg brefimg-1l brefimg-df crane}
+REGISTRIES=${BENCH_REGISTRIES:-ext inproc}
 SCALE_TOOLS=${BENCH_SCALE_TOOLS:-brefimg crane}
+SCALE_REGISTRY=${BENCH_SCALE_REGISTRY:-ext}
+PROFILE=${BENCH_PROFILE:-1}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-600}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 GO=${GO:-go}
@@ -38,6 +50,8 @@ CRANE_VERSION=v0.22.1
 EPOCH=1700000000
 BIN=$ROOT/bin/bench
 BREFIMG=$ROOT/bin/brefimg
+# The seed's Dockerfile in its /opt form: the same job as the flag build.
+DOCKERFILE=$ROOT/testdata/dockerfiles/seed-opt/Dockerfile
 
 START=$EPOCHREALTIME
 # The load before this script adds any: other work on the machine skews the figures.
@@ -49,6 +63,7 @@ STATE=$(mktemp -d "${TMPDIR:-/tmp}/brefimg-bench.XXXXXX")
 RESULTS=$STATE/results.tsv
 ENVF=$STATE/env
 BENCHREG_PID=
+EXT_PID=
 CHILD=
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -63,6 +78,7 @@ cleanup() {
 		kill -TERM "$CHILD" 2>/dev/null || true
 		wait "$CHILD" 2>/dev/null || true
 	fi
+	ext_stop 2>/dev/null || true
 	if [[ -n $BENCHREG_PID ]] && kill -0 "$BENCHREG_PID" 2>/dev/null; then
 		kill -TERM "$BENCHREG_PID" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$BENCHREG_PID" 2>/dev/null || break; sleep 0.2; done
@@ -83,7 +99,7 @@ mkdir -p "$STATE/tmp" "$STATE/docker" "$BIN"
 # Every tool's temporary files and Docker config live in the temporary directory.
 export TMPDIR=$STATE/tmp DOCKER_CONFIG=$STATE/docker
 echo '{"auths": {}}' >"$DOCKER_CONFIG/config.json"
-printf 'tool\tscenario\tscale\trun\tseconds\tcpu_seconds\trss_kb\tstatus\tdigest\tuploads\tupload_bytes\tpulled_bytes\ttool_pushed\n' >"$RESULTS"
+printf 'tool\tscenario\tscale\trun\tseconds\tcpu_seconds\trss_kb\tstatus\tdigest\tuploads\tupload_bytes\tpulled_bytes\ttool_pushed\tregistry\n' >"$RESULTS"
 : >"$ENVF"
 
 # ---------------------------------------------------------------- tools
@@ -143,6 +159,22 @@ if [[ " $TOOLS " == *" buildah "* ]]; then
 	fi
 fi
 
+# The registry in its own process: Debian's docker-registry when it is (or
+# can be) installed, else benchreg's own (distribution v3, alone in a process).
+EXT_KIND=
+if [[ " $REGISTRIES " == *" ext "* ]]; then
+	if ! command -v docker-registry >/dev/null; then
+		log "installing docker-registry (apt-get)"
+		apt_install docker-registry || true
+	fi
+	if command -v docker-registry >/dev/null; then
+		EXT_KIND=docker-registry
+	else
+		EXT_KIND=benchreg
+		note "docker-registry unavailable (apt-get install docker-registry failed): the registry in its own process is benchreg registry (distribution v3)"
+	fi
+fi
+
 HAVE_PIGZ=
 if ! command -v pigz >/dev/null; then
 	log "installing pigz (apt-get)"
@@ -151,7 +183,7 @@ fi
 if command -v pigz >/dev/null; then HAVE_PIGZ=1; else note "pigz unavailable: no floor row"; fi
 
 CACHE_FLAG=
-if "$BREFIMG" build --help 2>&1 | grep -q -- --cache-dir; then CACHE_FLAG=1; fi
+if { "$BREFIMG" build --help-all 2>&1 || true; "$BREFIMG" build --help 2>&1 || true; } | grep -q -- --cache-dir; then CACHE_FLAG=1; fi
 
 setenv date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 setenv load_start "$LOAD_START"
@@ -164,6 +196,10 @@ setenv brefimg "$("$BREFIMG" version 2>&1 | head -n 1 | sed 's/^brefimg //') ($(
 [[ -n $HAVE_CRANE ]] && setenv crane "$("$CRANE" version 2>&1)"
 [[ -n $HAVE_BUILDAH ]] && setenv buildah "$(buildah --version 2>&1 | awk '{print $3}')"
 [[ -n $HAVE_PIGZ ]] && setenv pigz "$(pigz --version 2>&1 | awk '{print $2}')"
+case $EXT_KIND in
+docker-registry) setenv ext_registry "Debian's docker-registry $(dpkg-query -W -f '${Version}' docker-registry 2>/dev/null || docker-registry --version 2>&1 | head -n 1)" ;;
+benchreg) setenv ext_registry "benchreg registry (distribution v3 in a process of its own)" ;;
+esac
 setenv cache_dir_flag "$([[ -n $CACHE_FLAG ]] && echo 'yes: cold runs get a new one' || echo 'not in this brefimg: cold runs get a new XDG_CACHE_HOME only')"
 
 # ---------------------------------------------------------------- registries
@@ -183,9 +219,9 @@ for _ in $(seq 1500); do
 done
 grep -q '^READY$' "$STATE/benchreg.out" || { log "benchreg did not get ready in 300 s"; exit 1; }
 kv() { sed -n "s/^$1=//p" "$STATE/benchreg.out"; }
-SOURCE=$(kv SOURCE) TARGET=$(kv TARGET) CONTROL=$(kv CONTROL)
+SOURCE=$(kv SOURCE) INPROC=$(kv TARGET) CONTROL=$(kv CONTROL)
 setenv seed_bytes "$(kv SEED_BYTES)"
-log "SOURCE=$SOURCE TARGET=$TARGET APP=$APP ($(sed 's/^benchreg: //' "$STATE/benchreg.log" | tr '\n' ';'))"
+log "SOURCE=$SOURCE INPROC=$INPROC APP=$APP ($(sed 's/^benchreg: //' "$STATE/benchreg.log" | tr '\n' ';'))"
 
 ctl() { "$BENCHREG" ctl -addr "$CONTROL" "$@"; }
 app_stats() { # DIR SCALE: record the file count and size of an app
@@ -193,6 +229,78 @@ app_stats() { # DIR SCALE: record the file count and size of an app
 	setenv "app_bytes_$2" "$(find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s}')"
 }
 app_stats "$APP" 1
+
+# The registry in its own process, on a fixed address; reset by starting it
+# again on new storage. Its access log counts the uploads.
+EXT=
+EXT_N=0
+EXT_LOG=$STATE/ext-access.log
+: >"$EXT_LOG"
+ext_start() {
+	EXT_N=$((EXT_N + 1))
+	local data=$STATE/ext-$EXT_N
+	mkdir -p "$data"
+	case $EXT_KIND in
+	docker-registry)
+		# The configuration Debian ships, without its htpasswd auth.
+		cat >"$data.yml" <<YAML
+version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: $data
+  delete:
+    enabled: true
+http:
+  addr: $EXT
+  headers:
+    X-Content-Type-Options: [nosniff]
+YAML
+		docker-registry serve "$data.yml" >>"$EXT_LOG" 2>>"$STATE/ext.log" &
+		;;
+	*) "$BENCHREG" registry -root "$data" -addr "$EXT" -access-log "$EXT_LOG" 2>>"$STATE/ext.log" & ;;
+	esac
+	EXT_PID=$!
+	"$BENCHREG" wait -addr "$EXT" -timeout 30s
+}
+ext_stop() {
+	if [[ -n $EXT_PID ]] && kill -0 "$EXT_PID" 2>/dev/null; then
+		kill -TERM "$EXT_PID" 2>/dev/null || true
+		wait "$EXT_PID" 2>/dev/null || true
+	fi
+	EXT_PID=
+	rm -rf "$STATE/ext-$EXT_N" "$STATE/ext-$EXT_N.yml"
+}
+if [[ -n $EXT_KIND ]]; then
+	EXT=$("$BENCHREG" freeport)
+	if ! ext_start; then
+		note "the registry in its own process ($EXT_KIND) did not start: $(tail -n 3 "$STATE/ext.log" | tr '\n' ' ' | cut -c1-300)"
+		REGISTRIES=${REGISTRIES//ext/}
+	fi
+fi
+
+# use_registry NAME: the target the next runs push to (ext or inproc).
+REG=
+TGT=
+use_registry() {
+	REG=$1
+	case $REG in
+	ext) TGT=$EXT ;;
+	inproc) TGT=$INPROC ;;
+	esac
+}
+
+# reset_target: an empty target, zeroed counters.
+reset_target() {
+	case $REG in
+	ext) ext_stop && ext_start >/dev/null && ctl mark >/dev/null ;;
+	inproc) ctl reset >/dev/null ;;
+	esac
+}
 
 # ---------------------------------------------------------------- the builds
 
@@ -227,33 +335,41 @@ floor_pack() { tar -C "$1" -cf - . | pigz >"$2"; }
 export -f crane_build buildah_build floor_pack
 export CRANE SOURCE EPOCH
 
-cat >"$STATE/Dockerfile" <<EOF
+cat >"$STATE/Dockerfile" <<EOD
 FROM $SOURCE/bref/php-80-fpm:1
 COPY --from=$SOURCE/bref/extra-redis-php-80:0.10 /opt /opt
 COPY --from=$SOURCE/bref/extra-gmp-php-80:0.10 /opt /opt
 COPY . /var/task
 CMD ["public/index.php"]
-EOF
+EOD
 
 # fresh_state TOOL: forget the tool's local state (caches, storage).
 fresh_state() {
 	case $1 in
-	brefimg) rm -rf "$STATE/brefimg-cache" "$STATE/xdg"; mkdir -p "$STATE/brefimg-cache" "$STATE/xdg" ;;
+	brefimg*) rm -rf "$STATE/cache-$1" "$STATE/xdg-$1"; mkdir -p "$STATE/cache-$1" "$STATE/xdg-$1" ;;
 	buildah) rm -rf "$STATE/buildah" ;;
 	crane) rm -rf "$STATE/crane-work" ;;
 	esac
 }
 
 # set_cmd TOOL APP REF: the command that builds APP and pushes REF, in CMD.
+# brefimg builds with its flags; brefimg-1l with --split none (one app
+# layer, as one COPY . /var/task gives); brefimg-df the seed's Dockerfile
+# (its /opt form), which gives brefimg-1l's image.
 set_cmd() {
 	local tool=$1 app=$2 ref=$3
 	case $tool in
-	brefimg)
-		CMD=(env "XDG_CACHE_HOME=$STATE/xdg" "$BREFIMG" build --bref 1 --php 8.0 --ext redis@0.10,gmp@0.10
-			--mirror "$SOURCE" --insecure-registry "$SOURCE" --insecure-registry "$TARGET"
+	brefimg*)
+		CMD=(env "XDG_CACHE_HOME=$STATE/xdg-$tool" "$BREFIMG" build
+			--mirror "$SOURCE" --insecure-registry "$SOURCE" --insecure-registry "${ref%%/*}"
 			--source-date-epoch "$EPOCH" --progress plain
 			--digest-file "$STATE/brefimg.digest" --metadata-file "$STATE/brefimg.json" -t "$ref")
-		[[ -n $CACHE_FLAG ]] && CMD+=(--cache-dir "$STATE/brefimg-cache")
+		case $tool in
+		brefimg) CMD+=(--bref 1 --php 8.0 --ext redis@0.10,gmp@0.10) ;;
+		brefimg-1l) CMD+=(--bref 1 --php 8.0 --ext redis@0.10,gmp@0.10 --split none) ;;
+		brefimg-df) CMD+=(-f "$DOCKERFILE") ;;
+		esac
+		[[ -n $CACHE_FLAG ]] && CMD+=(--cache-dir "$STATE/cache-$tool")
 		CMD+=("$app")
 		;;
 	crane) CMD=(bash -eo pipefail -c 'crane_build "$@"' crane_build "$app" "$ref" "$STATE/crane-work") ;;
@@ -271,6 +387,8 @@ measure() {
 	# the disk's write-back does not slow this run down.
 	sync
 	ctl mark >/dev/null
+	local ext_off=0
+	[[ $REG == ext ]] && ext_off=$(stat -c %s "$EXT_LOG")
 	rm -f "$STATE/time.txt"
 	local t0 t1 status=ok
 	t0=$EPOCHREALTIME
@@ -280,13 +398,18 @@ measure() {
 	wait "$CHILD" || status=fail
 	t1=$EPOCHREALTIME
 	CHILD=
-	local secs cpu=-1 rss=-1 digest=- uploads=-1 upbytes=-1 pulled=-1 pushed=-1 kv
+	local secs cpu=-1 rss=-1 digest=- uploads=-1 upbytes=-1 pulled=-1 pushed=-1 kv stats
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 	if [[ -s $STATE/time.txt ]]; then
 		rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$STATE/time.txt")
 		cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$STATE/time.txt")
 	fi
-	for kv in $(ctl stats); do
+	stats=$(ctl stats)
+	if [[ $REG == ext ]]; then
+		# The source's counters, the target's uploads from its access log.
+		stats="$(sed 's/uploads=[0-9]* upload_bytes=[0-9]*//' <<<"$stats") $("$BENCHREG" extstats -log "$EXT_LOG" -offset "$ext_off")"
+	fi
+	for kv in $stats; do
 		case $kv in
 		uploads=*) uploads=${kv#*=} ;;
 		upload_bytes=*) upbytes=${kv#*=} ;;
@@ -296,12 +419,12 @@ measure() {
 	if [[ $status == ok && $ref != - ]]; then
 		digest=$("$BENCHREG" digest "$ref" 2>>"$STATE/run.err") || { status=fail; digest=-; }
 	fi
-	if [[ $tool == brefimg ]]; then
+	if [[ $tool == brefimg* ]]; then
 		pushed=$(grep -c '^pushed blob' "$STATE/run.err" || true)
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$scenario" "$scale" "$run" "$secs" \
-		"${cpu:--1}" "${rss:--1}" "$status" "$digest" "$uploads" "$upbytes" "$pulled" "$pushed" >>"$RESULTS"
-	log "$(printf '%-10s %-7s %3sx run %s: %7ss  cpu %ss  rss %s kB  %s blob(s) up  %s  %s' "$tool" "$scenario" "$scale" "$run" "$secs" "$cpu" "$rss" "$uploads" "${digest:0:19}" "$status")"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$scenario" "$scale" "$run" "$secs" \
+		"${cpu:--1}" "${rss:--1}" "$status" "$digest" "$uploads" "$upbytes" "$pulled" "$pushed" "$REG" >>"$RESULTS"
+	log "$(printf '%-6s %-10s %-7s %3sx run %s: %7ss  cpu %ss  rss %s kB  %s blob(s) up  %s  %s' "$REG" "$tool" "$scenario" "$scale" "$run" "$secs" "$cpu" "$rss" "$uploads" "${digest:0:19}" "$status")"
 	LAST_STATUS=$status
 	if [[ $status != ok ]]; then
 		log "  stderr: $(tail -n 5 "$STATE/run.err" | tr '\n' ' ')"
@@ -310,16 +433,17 @@ measure() {
 
 # failed TOOL WHAT: note a failed run, with its error output.
 failed() {
-	note "$1 failed ($2), its remaining runs were skipped: $(tail -n 3 "$STATE/run.err" | tr '\n' ' ' | cut -c1-400)"
+	note "$1 failed ($2, $REG registry), its remaining runs were skipped: $(tail -n 3 "$STATE/run.err" | tr '\n' ' ' | cut -c1-400)"
 }
 
-# run_tool TOOL RUNS: cold, warm, no-op and verify runs of one tool on the 1x app.
+# run_tool TOOL RUNS: cold, warm, no-op and verify runs of one tool on the 1x
+# app, pushing to the current registry.
 run_tool() {
-	local tool=$1 runs=$2 ref=$TARGET/bench/$1:latest i
-	log "== $tool: $runs run(s) per scenario"
+	local tool=$1 runs=$2 ref=$TGT/bench/$1:latest i
+	log "== $REG: $tool: $runs run(s) per scenario"
 	"$BENCHREG" change -dir "$APP" -n 0 >/dev/null
 	for i in $(seq "$runs"); do
-		ctl reset >/dev/null
+		reset_target
 		fresh_state "$tool"
 		set_cmd "$tool" "$APP" "$ref"
 		measure "$tool" cold 1 "$i" "$ref" "${CMD[@]}"
@@ -337,20 +461,20 @@ run_tool() {
 		[[ $LAST_STATUS == ok ]] || { failed "$tool" "no-op run $i"; return 0; }
 	done
 	# The same tree built from nothing: the warm digest must equal it.
-	ctl reset >/dev/null
+	reset_target
 	fresh_state "$tool"
 	set_cmd "$tool" "$APP" "$ref"
 	measure "$tool" verify 1 1 "$ref" "${CMD[@]}"
 	fresh_state "$tool"
 }
 
-# run_floor RUNS: copying the base blobs, and tar | pigz of the app.
+# run_floor RUNS: copying the base blobs to the current registry, and tar | pigz of the app.
 run_floor() {
 	local i
-	log "== floor: $1 run(s)"
+	log "== $REG: floor: $1 run(s)"
 	for i in $(seq "$1"); do
-		ctl reset >/dev/null
-		measure floor-copy cold 1 "$i" "$TARGET/floor/base:1" "$CRANE" copy --insecure "$SOURCE/bref/php-80-fpm:1" "$TARGET/floor/base:1"
+		reset_target
+		measure floor-copy cold 1 "$i" "$TGT/floor/base:1" "$CRANE" copy --insecure "$SOURCE/bref/php-80-fpm:1" "$TGT/floor/base:1"
 		[[ $LAST_STATUS == ok ]] || { failed floor "copy run $i"; return 0; }
 	done
 	for i in $(seq "$1"); do
@@ -360,17 +484,40 @@ run_floor() {
 	rm -f "$STATE/floor.tgz"
 }
 
-# run_scale SCALE: a cold build, then warm runs, of each scale tool on the app at SCALE.
+# profile NAME APP ENV...: a CPU profile of 20 in-process rebuilds
+# (cmd/brefimg's BenchmarkRebuild) against the current registry, for the
+# report's account of where the time goes.
+profile() {
+	local name=$1 app=$2
+	shift 2
+	[[ $PROFILE == 1 ]] || return 0
+	log "== $REG: profiling $name"
+	local out=$STATE/profile-$name
+	if env "$@" BREFIMG_BENCH_SOURCE="$SOURCE" BREFIMG_BENCH_TARGET="$TGT" BREFIMG_BENCH_APP="$app" \
+		BREFIMG_BENCH_PROFILE="$out.prof" GOFLAGS= "$GO" test ./cmd/brefimg -run '^$' -bench '^BenchmarkRebuild$' \
+		-benchtime 20x -o "$STATE/brefimg.test" >"$out.bench" 2>&1 &&
+		"$GO" tool pprof -top -cum -nodecount 1000 "$STATE/brefimg.test" "$out.prof" >"$out.txt" 2>/dev/null; then
+		setenv "profile_$name" "$out.txt"
+		setenv "profile_${name}_bench" "$(grep '^BenchmarkRebuild' "$out.bench" | tail -n 1)"
+		setenv "profile_${name}_registry" "$REG"
+	else
+		note "profiling $name failed: $(tail -n 3 "$out.bench" | tr '\n' ' ' | cut -c1-300)"
+	fi
+}
+
+# run_scale SCALE: a cold build, then warm runs, of each scale tool on the app
+# at SCALE, against the scale registry.
 run_scale() {
 	local s=$1 dir=$STATE/app-$1 tool i
 	log "== app at ${s}x: writing it"
 	"$BENCHREG" app -dir "$dir" -scale "$s" >&2
 	app_stats "$dir" "$s"
+	use_registry "$SCALE_REGISTRY"
 	for tool in $SCALE_TOOLS; do
 		[[ $tool == crane && -z $HAVE_CRANE ]] && continue
-		local ref=$TARGET/bench/$tool-${s}x:latest
+		local ref=$TGT/bench/$tool-${s}x:latest
 		"$BENCHREG" change -dir "$dir" -n 0 >/dev/null
-		ctl reset >/dev/null
+		reset_target
 		fresh_state "$tool"
 		set_cmd "$tool" "$dir" "$ref"
 		measure "$tool" cold "$s" 1 "$ref" "${CMD[@]}"
@@ -383,23 +530,38 @@ run_scale() {
 		done
 		fresh_state "$tool"
 	done
+	if [[ $s == 10 ]]; then
+		profile warm-10x "$dir" BREFIMG_BENCH_CHANGE=1
+	fi
 	rm -rf "$dir"
 }
 
-for tool in $TOOLS; do
-	case $tool in
-	brefimg) run_tool brefimg "$RUNS" ;;
-	crane) if [[ -n $HAVE_CRANE ]]; then run_tool crane "$RUNS"; fi ;;
-	buildah) if [[ -n $HAVE_BUILDAH ]]; then run_tool buildah "$BUILDAH_RUNS"; fi ;;
-	*) note "unknown tool $tool in BENCH_TOOLS" ;;
-	esac
+for reg in $REGISTRIES; do
+	use_registry "$reg"
+	for tool in $TOOLS; do
+		if [[ $reg == ext && " $EXT_TOOLS " != *" $tool "* ]]; then
+			continue
+		fi
+		case $tool in
+		brefimg | brefimg-1l | brefimg-df) run_tool "$tool" "$RUNS" ;;
+		crane) if [[ -n $HAVE_CRANE ]]; then run_tool crane "$RUNS"; fi ;;
+		buildah) if [[ -n $HAVE_BUILDAH ]]; then run_tool buildah "$BUILDAH_RUNS"; fi ;;
+		*) note "unknown tool $tool in BENCH_TOOLS" ;;
+		esac
+	done
+	if [[ -n $HAVE_CRANE && -n $HAVE_PIGZ ]]; then
+		run_floor "$RUNS"
+	elif [[ -z $HAVE_CRANE ]]; then
+		note "no floor row: crane (used to copy the base) is unavailable"
+	fi
 done
-if [[ -n $HAVE_CRANE && -n $HAVE_PIGZ ]]; then
-	run_floor "$RUNS"
-elif [[ -z $HAVE_CRANE ]]; then
-	note "no floor row: crane (used to copy the base) is unavailable"
-fi
+# Where a rebuild's time goes, against the registry in its own process.
+use_registry "${REGISTRIES%% *}"
+"$BENCHREG" change -dir "$APP" -n 0 >/dev/null
+profile no-op-1x "$APP"
+profile df-no-op-1x "$APP" BREFIMG_BENCH_DOCKERFILE="$DOCKERFILE"
 for s in $SCALES; do run_scale "$s"; done
+ext_stop
 
 setenv load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 setenv total_seconds "$(awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", b - a}')"

@@ -25,7 +25,19 @@
 //	benchreg report -results FILE -env FILE [-out FILE]
 //	    Turns the measurements the script recorded into the markdown report
 //	    (BENCHMARKS.md): medians, ratios to brefimg, digests, blobs, memory,
-//	    and the goals of issue 6 met or missed.
+//	    the Dockerfile builds against the flag builds, where a rebuild's
+//	    time goes, and the goals of issues 6 and 19 met or missed.
+//	benchreg registry -root DIR -addr HOST:PORT [-access-log FILE]
+//	    Serves one distribution registry, alone in this process, with the
+//	    configuration distribution's registry binary ships: the registry
+//	    "in its own process" when Debian's docker-registry is unavailable.
+//	benchreg extstats -log FILE -offset N
+//	    Prints "uploads=N upload_bytes=-1": the blob uploads an access log
+//	    (combined log format) records after offset N.
+//	benchreg freeport
+//	    Prints a loopback address whose port is free.
+//	benchreg wait -addr HOST:PORT
+//	    Waits until the registry there answers.
 //
 // The registries use distribution's filesystem storage driver rather than
 // the in-memory one package internal/testregistry uses: the in-memory driver

@@ -23,6 +23,10 @@ const usage = `usage:
   benchreg change -dir DIR -n N
   benchreg digest REF
   benchreg report -results FILE -env FILE [-out FILE]
+  benchreg registry -root DIR -addr HOST:PORT [-access-log FILE]
+  benchreg extstats -log FILE -offset N
+  benchreg freeport
+  benchreg wait -addr HOST:PORT
 `
 
 func main() {
@@ -45,6 +49,14 @@ func main() {
 		err = digestCmd(args)
 	case "report":
 		err = reportCmd(args)
+	case "registry":
+		err = registryCmd(args)
+	case "extstats":
+		err = extstatsCmd(args)
+	case "freeport":
+		err = freeportCmd(args)
+	case "wait":
+		err = waitCmd(args)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
