@@ -250,7 +250,7 @@ func (d *dockerBuild) step(ctx context.Context, dst *layers.Tree, s plan.Step, f
 		return nil, d.stepError(s, err, "")
 	}
 	d.res.OnClose(l.Close)
-	return []added{{layer: l, entries: l.Entries(), createdBy: s.CreatedBy, origin: origin}}, nil
+	return []added{{layer: l, createdBy: s.CreatedBy, origin: origin}}, nil
 }
 
 func (d *dockerBuild) mkdirStep(ctx context.Context, dst *layers.Tree, s plan.Step, final bool) ([]added, error) {
@@ -275,7 +275,7 @@ func (d *dockerBuild) mkdirStep(ctx context.Context, dst *layers.Tree, s plan.St
 		return nil, d.stepError(s, err, "")
 	}
 	d.res.OnClose(l.Close)
-	return []added{{layer: l, entries: l.Entries(), createdBy: s.CreatedBy, origin: plan.Origin{Kind: plan.OriginWorkdir, Name: s.Name}}}, nil
+	return []added{{layer: l, createdBy: s.CreatedBy, origin: plan.Origin{Kind: plan.OriginWorkdir, Name: s.Name}}}, nil
 }
 
 // source returns the tree a StepCopy copies from, the origin of the layer
@@ -410,14 +410,13 @@ func (d *dockerBuild) reuse(dst *layers.Tree, img *srcImage, s plan.Step) ([]add
 	}
 	var out []added
 	for i, l := range img.layers {
-		entries := img.tree.LayerEntries(i)
 		ch := dst.OverlayLayer(img.tree, i, l)
 		d.written(dst, s, img, ch)
 		by := s.CreatedBy
 		if len(img.layers) > 1 {
 			by = fmt.Sprintf("%s # layer %d of %d", by, i+1, len(img.layers))
 		}
-		out = append(out, added{layer: l, entries: entries, createdBy: by, origin: plan.Origin{Kind: plan.OriginImage, Name: s.Name, Reused: true}})
+		out = append(out, added{layer: l, createdBy: by, origin: plan.Origin{Kind: plan.OriginImage, Name: s.Name, Reused: true}})
 	}
 	return out, true
 }

@@ -17,7 +17,9 @@ import (
 	"github.com/brefimg/brefimg/plan"
 )
 
-// added is one layer a step adds.
+// added is one layer a step adds. entries, what the layer holds, are set
+// by the steps of flag builds (a Dockerfile's steps record what they wrote
+// in the result themselves: see dockerBuild.written).
 type added struct {
 	layer     v1.Layer
 	entries   []layers.Entry

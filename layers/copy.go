@@ -115,17 +115,28 @@ func (c *Change) Empty() bool { return len(c.order) == 0 }
 // copier applies one CopyOp, mirroring BuildKit's file copier
 // (tonistiigi/fsutil/copy) step by step.
 type copier struct {
-	ctx     context.Context
-	dst     *Tree
-	owner   *Owner
-	chmod   *chmod
-	include *patternmatcher.PatternMatcher
-	exclude *patternmatcher.PatternMatcher
-	change  *Change
-	// inodes maps a source file's content to the copy made of it, so
-	// that hard links copied together stay hard links.
-	inodes     map[*fileData]*fileData
+	ctx        context.Context
+	dst        *Tree
+	owner      *Owner
+	chmod      *chmod
+	include    *patternmatcher.PatternMatcher
+	exclude    *patternmatcher.PatternMatcher
+	change     *Change
 	parentDirs []parentDir
+}
+
+// copyOf returns the copy this copier made of a source file's content,
+// making it the first time: hard links copied together stay hard links,
+// and nothing else is one. (The source remembers its copy, and by which
+// copier: no map of every file copied.)
+func (c *copier) copyOf(src *fileData) *fileData {
+	if src == nil {
+		return nil
+	}
+	if src.copiedBy != c || src.copy == nil {
+		src.copiedBy, src.copy = c, &fileData{size: src.size, content: src.content}
+	}
+	return src.copy
 }
 
 // parentDir is a directory above the entry being copied, and whether it
@@ -191,7 +202,7 @@ func linkCopy(op CopyOp) bool { return op.Link && op.Chmod == "" }
 // newCopier prepares the copier of op into t: its --chmod and --exclude
 // parsed, and an empty destination tree for --link.
 func newCopier(ctx context.Context, t *Tree, op CopyOp) (*copier, error) {
-	c := &copier{ctx: ctx, dst: t, owner: op.Owner, change: newChange(), inodes: map[*fileData]*fileData{}}
+	c := &copier{ctx: ctx, dst: t, owner: op.Owner, change: newChange()}
 	if op.Chmod != "" {
 		cm, err := parseChmod(op.Chmod)
 		if err != nil {
@@ -546,11 +557,7 @@ func (c *copier) copy(src *Tree, fi *node, sp, comps, target string, dir *node, 
 			n = c.dstChild(dir, target)
 		}
 	case fi.typ == tar.TypeReg:
-		fd := c.inodes[fi.file]
-		if fd == nil {
-			fd = &fileData{size: fi.file.size, content: fi.file.content}
-			c.inodes[fi.file] = fd
-		}
+		fd := c.copyOf(fi.file)
 		n = &node{path: target, typ: tar.TypeReg, mode: fi.mode, file: fd}
 	case fi.typ == tar.TypeSymlink:
 		n = &node{path: target, typ: tar.TypeSymlink, mode: 0o777, linkname: fi.linkname}

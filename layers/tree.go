@@ -52,6 +52,9 @@ type node struct {
 type fileData struct {
 	size    int64
 	content content
+	// copy is the copy copiedBy made of this file (see copier.copyOf).
+	copiedBy *copier
+	copy     *fileData
 }
 
 // content is where the bytes of a regular file are.

@@ -47,7 +47,6 @@ type walkEntry struct {
 	// could not be matched (the walk stops there); readErr why a
 	// directory walked into could not be read.
 	statErr, matchErr, readErr error
-	stated                     bool
 	kids                       []walkEntry // a directory walked into: its entries
 }
 
@@ -114,7 +113,6 @@ func (w *treeWalk) statWorker() {
 		for _, i := range j.idx {
 			e := &j.entries[i]
 			e.st, e.statErr = j.dir.lstat(e.name)
-			e.stated = true
 		}
 		j.dir.close()
 	}
@@ -149,7 +147,6 @@ func (w *treeWalk) list(p, rel string) ([]walkEntry, error) {
 			// Directories are stated here: whether to walk into them
 			// depends on it.
 			e.st, e.statErr = dir.lstat(e.name)
-			e.stated = true
 		} else {
 			files = append(files, i)
 		}
