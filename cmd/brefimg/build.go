@@ -723,9 +723,9 @@ func afterPush(err error, r *pipeline.Report) error {
 	if len(r.Pushed) == 0 {
 		return err
 	}
-	refs := make([]string, len(r.Pushed))
-	for i, p := range r.Pushed {
-		refs[i] = p.String()
+	var refs []string
+	for _, p := range pushedRefs(r) {
+		refs = append(refs, p.String())
 	}
 	done := "the image was pushed"
 	if len(r.Deployed) > 0 {
@@ -734,11 +734,29 @@ func afterPush(err error, r *pipeline.Report) error {
 	return fmt.Errorf("%w; %s: %s", err, done, strings.Join(refs, ", "))
 }
 
+// pushedRefs are the digest references pushed, each once: two tags of a
+// repository give one.
+func pushedRefs(r *pipeline.Report) []name.Digest {
+	var refs []name.Digest
+	for _, p := range r.Pushed {
+		if !slices.ContainsFunc(refs, func(q name.Digest) bool { return q.String() == p.String() }) {
+			refs = append(refs, p)
+		}
+	}
+	return refs
+}
+
+// isECR reports whether a pushed reference is in Amazon ECR.
+func isECR(p name.Digest) bool {
+	_, ok := ecr.ParseHost(p.RegistryStr())
+	return ok
+}
+
 // imageURI is the reference to deploy: the first pushed to Amazon ECR,
 // else the first pushed, else the digest.
 func imageURI(r *pipeline.Report) string {
 	for _, p := range r.Pushed {
-		if _, ok := ecr.ParseHost(p.RegistryStr()); ok {
+		if isECR(p) {
 			return p.String()
 		}
 	}
@@ -760,14 +778,9 @@ func (o *buildOptions) printResult(stdout, stderr io.Writer, rep *reporter, r *p
 	if len(r.Pushed) == 0 && len(o.outputs) == 0 && !o.quiet {
 		fmt.Fprintln(stderr, "note: nothing was pushed or written (no -t and no -o): the build was checked, and its digest is printed")
 	}
-	var refs []string // each digest reference once: two tags of a repository are one
-	for _, p := range r.Pushed {
-		if !slices.Contains(refs, p.String()) {
-			refs = append(refs, p.String())
-		}
-	}
+	refs := pushedRefs(r)
 	for _, p := range refs {
-		if _, ok := ecr.ParseHost(strings.SplitN(p, "/", 2)[0]); ok && !o.quiet {
+		if isECR(p) && !o.quiet {
 			fmt.Fprintf(stderr, "ImageUri: %s\n", p)
 		}
 	}
@@ -827,7 +840,7 @@ type LayerMetadata struct {
 }
 
 func metadata(r *pipeline.Report, repos []ecr.Repository) ([]byte, error) {
-	res, pushed := r.Result, r.Pushed
+	res := r.Result
 	m, err := res.Image.Manifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest: %w", err)
@@ -844,10 +857,8 @@ func metadata(r *pipeline.Report, repos []ecr.Repository) ([]byte, error) {
 	if md.Findings == nil {
 		md.Findings = []findings.Finding{}
 	}
-	for _, p := range pushed {
-		if !slices.Contains(md.References, p.String()) {
-			md.References = append(md.References, p.String())
-		}
+	for _, p := range pushedRefs(r) {
+		md.References = append(md.References, p.String())
 	}
 	for i, l := range m.Layers {
 		lm := LayerMetadata{Digest: l.Digest.String(), Size: l.Size, MediaType: string(l.MediaType)}
