@@ -56,3 +56,9 @@ image:
 	CGO_ENABLED=0 $(GO) build -trimpath -o dist/image-context/brefimg ./cmd/brefimg
 	cp $(CA_BUNDLE) dist/image-context/ca-certificates.crt
 	dist/image-context/brefimg build -f image/Dockerfile --platform linux/$$($(GO) env GOARCH) -o oci:dist/image $(if $(IMAGE),-t $(IMAGE)) dist/image-context
+
+.PHONY: buildkit
+
+## buildkit: what the BuildKit tests need: runc and busybox-static from Debian (as root), and bin/buildkitd built at go.mod's BuildKit version
+buildkit:
+	GO=$(GO) scripts/buildkit-deps.sh

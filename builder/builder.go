@@ -43,6 +43,7 @@ type options struct {
 	epoch   time.Time
 	lock    *lockfile.File
 	locked  bool
+	solver  Solver
 }
 
 // WithCache keeps and reuses the app layers in c: a layer whose files did
@@ -136,6 +137,16 @@ func (b *Builder) Build(ctx context.Context, pl plan.Plan) (_ *plan.Result, err 
 	base, baseCfg, err := r.base(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if pl.Solve != nil && pl.Solve.Whole {
+		img, err := r.solveWhole(ctx, base)
+		if err != nil {
+			return nil, err
+		}
+		if r.res.Image, err = r.record(img); err != nil {
+			return nil, err
+		}
+		return r.res, nil
 	}
 	r.lopts = []layers.Option{layers.WithEpoch(b.o.epoch), layers.WithMediaType(r.layerMT), layers.WithTempDir(b.o.tempDir)}
 	if docker {
@@ -267,6 +278,17 @@ func (r *run) finish(base v1.Image) (v1.Image, error) {
 	}
 	cf.Config.Env = mergeEnv(cf.Config.Env, r.pl.Config.Env)
 	applyConfig(cf, r.pl.Config)
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return nil, fmt.Errorf("writing config: %w", err)
+	}
+	return r.record(img)
+}
+
+// record notes in img the images the build read: the base and every
+// input, as annotations of an OCI image and as labels of a Docker one
+// (whose manifests have no annotations).
+func (r *run) record(img v1.Image) (v1.Image, error) {
 	anns := map[string]string{}
 	if r.pl.Base != plan.Scratch {
 		anns[AnnotationBaseName] = baseNameOf(r.pl.Base)
@@ -275,20 +297,26 @@ func (r *run) finish(base v1.Image) (v1.Image, error) {
 	for _, in := range r.res.Inputs {
 		anns[AnnotationInputPrefix+in.Name] = in.Ref + "@" + in.Digest.String()
 	}
+	if len(anns) == 0 {
+		return img, nil
+	}
 	if r.layerMT == types.DockerLayer {
 		// Docker schema 2 manifests have no annotations: record the base in labels.
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("reading assembled config: %w", err)
+		}
+		cf = cf.DeepCopy()
 		if cf.Config.Labels == nil {
 			cf.Config.Labels = map[string]string{}
 		}
 		for k, v := range anns {
 			cf.Config.Labels[k] = v
 		}
-	}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		return nil, fmt.Errorf("writing config: %w", err)
-	}
-	if r.layerMT == types.OCILayer && len(anns) > 0 {
+		if img, err = mutate.ConfigFile(img, cf); err != nil {
+			return nil, fmt.Errorf("writing config: %w", err)
+		}
+	} else {
 		img = mutate.Annotations(img, anns).(v1.Image)
 	}
 	return img, nil

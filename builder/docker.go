@@ -41,7 +41,7 @@ func scratchImage(platform v1.Platform) (v1.Image, error) {
 // docker applies the Dockerfile steps of the plan to base, and leaves
 // the final file tree in the result for the checks.
 func (r *run) docker(ctx context.Context, base v1.Image, cfg *v1.ConfigFile) error {
-	d := &dockerBuild{r: r, res: r.res, pl: r.pl, tempDir: r.b.o.tempDir,
+	d := &dockerBuild{r: r, res: r.res, pl: r.pl, tempDir: r.b.o.tempDir, base: base,
 		contexts: map[string]*contextSource{}, images: map[string]*srcImage{}, stages: map[string]*layers.Tree{}, building: map[string]bool{}}
 	r.res.OnClose(d.close)
 	for _, s := range r.pl.Steps {
@@ -108,13 +108,15 @@ func (d *dockerBuild) cacheOpts(s plan.Step) []layers.Option {
 
 // treeOpts are the options of ReadTree: the temporary directory, the
 // captured paths and the cache, when there is one.
-func (d *dockerBuild) treeOpts() []layers.Option {
-	opts := []layers.Option{layers.WithTempDir(d.tempDir), layers.WithContents(capturedPaths...)}
-	if c := d.r.b.o.cache; c != nil {
+func (r *run) treeOpts() []layers.Option {
+	opts := []layers.Option{layers.WithTempDir(r.b.o.tempDir), layers.WithContents(capturedPaths...)}
+	if c := r.b.o.cache; c != nil {
 		opts = append(opts, layers.WithCache(c))
 	}
 	return opts
 }
+
+func (d *dockerBuild) treeOpts() []layers.Option { return d.r.treeOpts() }
 
 // dockerBuild applies the Dockerfile steps of a plan.
 type dockerBuild struct {
@@ -122,6 +124,7 @@ type dockerBuild struct {
 	res     *plan.Result
 	pl      plan.Plan
 	tempDir string
+	base    v1.Image
 
 	trees    []*layers.Tree
 	contexts map[string]*contextSource
@@ -380,6 +383,14 @@ func (d *dockerBuild) stage(ctx context.Context, name string) (*layers.Tree, err
 	}
 	d.building[name] = true
 	defer delete(d.building, name)
+	if st.Solve {
+		si, err := d.solveStage(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		d.stages[name] = si.tree
+		return si.tree, nil
+	}
 	var t *layers.Tree
 	if st.Base == plan.Scratch {
 		t = d.keep(layers.NewTree(d.tempDir))

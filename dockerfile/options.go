@@ -30,6 +30,8 @@ type options struct {
 	platformSet bool
 	target      string
 	configs     ConfigFunc
+	// run keeps RUN instructions as plan.StepRun steps (WithRunSteps).
+	run bool
 	// unreachable, when set, is told about the FROM images whose config
 	// could not be read for a reason that is not the user's input; Parse
 	// goes on without the config when it returns true.
@@ -84,6 +86,16 @@ func WithPlatform(platform string) Option {
 			return &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("--platform %q: %w", platform, err)}
 		}
 		o.platform, o.platformSet = p, true
+		return nil
+	}
+}
+
+// WithRunSteps keeps RUN instructions, as plan.StepRun steps, for a
+// build engine that runs containers (the plan's Solve says what it
+// builds). Without it, RUN is refused with advice on what to do instead.
+func WithRunSteps() Option {
+	return func(o *options) error {
+		o.run = true
 		return nil
 	}
 }

@@ -54,7 +54,7 @@ func Parse(r io.Reader, name string, opts ...Option) (plan.Plan, []findings.Find
 	if len(data) > maxDockerfile {
 		return plan.Plan{}, nil, &plan.InputError{Field: plan.FieldFile, Err: fmt.Errorf("%s is larger than %d bytes: is it a Dockerfile?", name, maxDockerfile)}
 	}
-	d := &dispatcher{o: o, file: name, configs: map[string]*v1.ConfigFile{}}
+	d := &dispatcher{o: o, file: name, configs: map[string]*v1.ConfigFile{}, data: data}
 	pl, err := d.run(data)
 	if err != nil {
 		return plan.Plan{}, nil, err
@@ -67,6 +67,7 @@ func Parse(r io.Reader, name string, opts ...Option) (plan.Plan, []findings.Find
 type dispatcher struct {
 	o        options
 	file     string
+	data     []byte // the Dockerfile as read
 	lex      *shell.Lex
 	globals  envList
 	stages   []instructions.Stage
@@ -83,6 +84,8 @@ type dispatcher struct {
 	// refused are the errors of the instructions refused so far (RUN,
 	// ONBUILD): dispatch goes on past them, to report them all.
 	refused []error
+	// runRefused is true when a RUN is among them.
+	runRefused bool
 }
 
 // stageState is a stage being dispatched: where it starts, the steps and
@@ -113,6 +116,8 @@ type stageState struct {
 	entrypointChanged bool
 	uses              []int // stages it copies from
 	findings          []findings.Finding
+	// runs is true when the stage (or one it is built FROM) RUNs a command.
+	runs bool
 }
 
 func (d *dispatcher) errorf(line int, format string, a ...any) error {
@@ -213,7 +218,7 @@ func (d *dispatcher) run(data []byte) (plan.Plan, error) {
 	if err := d.refusals(nil); err != nil {
 		return plan.Plan{}, err
 	}
-	return d.plan(target), nil
+	return d.plan(target)
 }
 
 // globalArgs sets the values FROM lines see: BuildKit's automatic platform
@@ -467,6 +472,7 @@ func (s *stageState) inherit(b *stageState) {
 	s.handler, s.handlerLine, s.baseEntrypoint, s.entrypointChanged = b.handler, b.handlerLine, b.baseEntrypoint, b.entrypointChanged
 	s.uses = slices.Clone(b.uses)
 	s.findings = slices.Clone(b.findings)
+	s.runs = b.runs
 }
 
 func cloneMap[V any](m map[string]V) map[string]V {
@@ -481,7 +487,7 @@ func cloneMap[V any](m map[string]V) map[string]V {
 }
 
 // plan returns the plan of the target stage.
-func (d *dispatcher) plan(target int) plan.Plan {
+func (d *dispatcher) plan(target int) (plan.Plan, error) {
 	s := d.states[target]
 	p := plan.Plan{
 		Base:     s.root,
@@ -509,11 +515,47 @@ func (d *dispatcher) plan(target int) plan.Plan {
 		if !used[i] || st == nil {
 			continue
 		}
-		p.Stages = append(p.Stages, plan.Stage{Name: st.key, Base: st.root, Platform: ptr(st.platform), Steps: st.steps})
+		p.Stages = append(p.Stages, plan.Stage{Name: st.key, Base: st.root, Platform: ptr(st.platform), Steps: st.steps, Solve: st.runs})
+	}
+	var err error
+	if p.Solve, err = d.solve(s, p.Stages); err != nil {
+		return plan.Plan{}, err
 	}
 	d.findings = append(d.findings, s.findings...)
 	slices.SortStableFunc(d.findings, func(a, b findings.Finding) int { return a.Line - b.Line })
-	return p
+	return p, nil
+}
+
+// solve returns what a build engine needs when the plan RUNs commands
+// (target is the target stage, stages the earlier ones it uses); nil when
+// it does not. Only the stages that RUN are solved when the target does
+// not and each has an AS name (BuildKit builds a stage by its name);
+// otherwise the engine builds the whole image.
+func (d *dispatcher) solve(target *stageState, stages []plan.Stage) (*plan.Solve, error) {
+	whole, runs := target.runs, target.runs
+	for _, st := range stages {
+		if st.Solve {
+			runs = true
+			if _, err := strconv.Atoi(st.Name); err == nil {
+				whole = true
+			}
+		}
+	}
+	if !runs {
+		return nil, nil
+	}
+	ignore, err := d.ignorePatterns()
+	if err != nil {
+		return nil, err
+	}
+	return &plan.Solve{
+		Dockerfile: d.data,
+		ContextDir: d.o.contextDir,
+		Ignore:     ignore,
+		BuildArgs:  cloneMap(d.o.buildArgs),
+		Target:     d.o.target,
+		Whole:      whole,
+	}, nil
 }
 
 // envList is an ordered environment: setting a variable it holds keeps its

@@ -31,6 +31,9 @@ func (d *dispatcher) refusals(err error) error {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	if d.runRefused {
+		errs = append(errs, errors.New("or have a BuildKit daemon run the RUN steps: "+plan.RunHint))
+	}
 	if len(errs) == 1 {
 		return errs[0]
 	}
@@ -53,6 +56,7 @@ func (d *dispatcher) refuseRun(s *stageState, c *instructions.RunCommand, line i
 	if len(advice) == 0 {
 		advice = []string{d.runAdvice(s, runCommand{kind: runOther})}
 	}
+	d.runRefused = true
 	return d.errorf(line, "%s: brefimg builds images without running containers, so it cannot RUN commands: %s", c.String(), strings.Join(advice, "; "))
 }
 

@@ -95,8 +95,11 @@ func TestRunAdvice(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			lines := refusal(t, tc.df)
-			if len(lines) != 1 {
-				t.Fatalf("%d lines, want 1: %q", len(lines), lines)
+			if len(lines) != 2 {
+				t.Fatalf("%d lines, want the refusal and the BuildKit hint: %q", len(lines), lines)
+			}
+			if !strings.Contains(lines[1], "--buildkit ADDR") {
+				t.Errorf("last line %q does not say how to run RUN on BuildKit", lines[1])
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(lines[0], w) {
@@ -117,7 +120,7 @@ func TestRunAdvice(t *testing.T) {
 
 // TestEveryRefusal: every RUN and ONBUILD of the stages the target needs is
 // reported, one line each, in order, with its own advice; an error found
-// after them comes last.
+// after them comes next, and how to have BuildKit run them last.
 func TestEveryRefusal(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -125,17 +128,17 @@ func TestEveryRefusal(t *testing.T) {
 		df   string
 		want []string // the start of each line
 	}{
-		{name: "one", df: "FROM bref/php-84:3\nRUN composer install\n", want: []string{"Dockerfile:2: RUN composer install: "}},
+		{name: "one", df: "FROM bref/php-84:3\nRUN composer install\n", want: []string{"Dockerfile:2: RUN composer install: ", "or have a BuildKit daemon run the RUN steps: "}},
 		{name: "every RUN and ONBUILD, across stages",
 			df: "FROM composer:2 AS vendor\nRUN composer install\n" +
 				"FROM bref/php-84:3\nRUN pecl install redis\nONBUILD COPY . /x\nCOPY --from=vendor /app/vendor /var/task/vendor\nRUN chmod 755 /var/task\n",
-			want: []string{"Dockerfile:2: RUN composer install: ", "Dockerfile:4: RUN pecl install redis: ", "Dockerfile:5: ONBUILD COPY . /x: ", "Dockerfile:7: RUN chmod 755 /var/task: "}},
+			want: []string{"Dockerfile:2: RUN composer install: ", "Dockerfile:4: RUN pecl install redis: ", "Dockerfile:5: ONBUILD COPY . /x: ", "Dockerfile:7: RUN chmod 755 /var/task: ", "or have a BuildKit daemon run the RUN steps: "}},
 		{name: "not in a stage the target does not need",
 			df:   "FROM alpine:3 AS unused\nRUN make\nFROM bref/php-84:3\nRUN a\nRUN b\n",
-			want: []string{"Dockerfile:4: RUN a: ", "Dockerfile:5: RUN b: "}},
+			want: []string{"Dockerfile:4: RUN a: ", "Dockerfile:5: RUN b: ", "or have a BuildKit daemon run the RUN steps: "}},
 		{name: "another error after them",
 			df:   "FROM bref/php-84:3\nRUN a\nADD https://example.com/x /x\nRUN b\n",
-			want: []string{"Dockerfile:2: RUN a: ", "Dockerfile:3: ADD https://example.com/x /x: "}},
+			want: []string{"Dockerfile:2: RUN a: ", "Dockerfile:3: ADD https://example.com/x /x: ", "or have a BuildKit daemon run the RUN steps: "}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,6 +70,12 @@ type Plan struct {
 	// File is the Dockerfile the plan was made from ("" for flag builds);
 	// findings and errors about a step name it with the step's Line.
 	File string
+	// Solve is set when the Dockerfile RUNs commands, which only a
+	// container build engine (BuildKit) can do: either the whole image is
+	// solved there (Solve.Whole), or only the stages marked Stage.Solve,
+	// which the final stage copies from. nil for flag builds and for
+	// Dockerfiles brefimg builds alone.
+	Solve *Solve
 	// Exclude lists paths of this machine (absolute, or relative to the
 	// working directory) that no step copies from a local directory,
 	// whatever its ignore patterns say: the files the build itself writes
@@ -89,8 +95,38 @@ type Stage struct {
 	Base string
 	// Platform is the platform Base is read for; nil means the plan's.
 	Platform *v1.Platform
-	// Steps are StepCopy and StepMkdir steps, applied in order.
+	// Steps are StepCopy and StepMkdir steps, applied in order (and
+	// StepRun steps when Solve is set).
 	Steps []Step
+	// Solve is true when the stage RUNs commands (or is built FROM a
+	// stage that does): the plan's Solve engine builds it, by its Name.
+	Solve bool
+}
+
+// RunHint says how to build a Dockerfile that RUNs commands.
+const RunHint = "pass --buildkit ADDR or set BUILDKIT_HOST (start a daemon with buildkitd, or with docker run -d --privileged -p 1234:1234 moby/buildkit --addr tcp://0.0.0.0:1234, then --buildkit tcp://127.0.0.1:1234)"
+
+// Solve is what a container build engine (BuildKit) needs to build the
+// Dockerfile a plan came from. The images the Dockerfile reads are not in
+// it: the builder resolves them (lock, mirror, credentials) and hands
+// them over, by the references Plan.Refs and the steps name.
+type Solve struct {
+	// Dockerfile is the Dockerfile's content as it was read.
+	Dockerfile []byte
+	// ContextDir is the build context.
+	ContextDir string
+	// Ignore holds the build context's .dockerignore patterns.
+	Ignore []string
+	// BuildArgs are the --build-arg values, by name.
+	BuildArgs map[string]string
+	// Target names the stage built (--target); "" for the last.
+	Target string
+	// Whole is true when the target stage RUNs commands (or is built FROM
+	// a stage that does): the engine builds the whole image, and brefimg
+	// reads, checks and pushes it. Otherwise brefimg builds the final
+	// stage itself and asks the engine only for the stages marked
+	// Stage.Solve.
+	Whole bool
 }
 
 // Refs lists the image references the plan reads: the base, then every
@@ -133,6 +169,10 @@ const (
 	// (0755, owned by Chown or root) when missing; only then does it add
 	// a layer.
 	StepMkdir
+	// StepRun is a Dockerfile RUN (CreatedBy, Line): only a container
+	// build engine applies it, from the plan's Solve. brefimg's own
+	// builder never does; it records which layer came from which line.
+	StepRun
 )
 
 // Step adds a layer. The fields a kind uses are documented with it.
@@ -230,7 +270,7 @@ func (p Plan) DockerSteps() (bool, error) {
 		switch s.Kind {
 		case StepLayer:
 			flag = true
-		case StepCopy, StepMkdir:
+		case StepCopy, StepMkdir, StepRun:
 			docker = true
 		default:
 			return false, fmt.Errorf("step %q: unknown step kind %d", s.CreatedBy, s.Kind)

@@ -22,6 +22,7 @@ const (
 	OriginStage   OriginKind = "stage"   // copied from an earlier stage of a Dockerfile
 	OriginWorkdir OriginKind = "workdir" // made by a Dockerfile WORKDIR
 	OriginInline  OriginKind = "inline"  // a Dockerfile heredoc (COPY <<EOF)
+	OriginRun     OriginKind = "run"     // made by a Dockerfile RUN, in BuildKit
 )
 
 // Origin says what added a layer of a result.

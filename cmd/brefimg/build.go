@@ -83,6 +83,7 @@ type buildOptions struct {
 	getenv       env               // the command's environment
 	deploy       deployOptions
 	sls          serverlessOptions
+	buildkit     buildkitOptions
 	// unreachable, when set (check and --dry-run), collects the FROM
 	// images of -f whose config could not be read: those runs go on
 	// without them.
@@ -109,6 +110,9 @@ func newBuildFlags(o *buildOptions, lock bool) *pflag.FlagSet {
 	fs.StringArrayVar(&o.buildArgs, "build-arg", nil, "set a Dockerfile ARG: NAME=VALUE (repeatable)")
 	fs.StringVar(&o.target, "target", "", "build this stage of the Dockerfile (default: the last)")
 	group(fs, "Dockerfile", "file", "build-arg", "target")
+	if !lock {
+		addBuildKitFlags(fs, &o.buildkit)
+	}
 	if !lock {
 		fs.StringArrayVar(&o.flags.Split, "split", nil, "app directory that gets a layer of its own, before the rest (repeatable; default vendor; none for one app layer)")
 		fs.StringVar(&o.cacheDir, "cache-dir", "", "keep compressed app layers here between builds (default $XDG_CACHE_HOME/brefimg)")
@@ -283,16 +287,9 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 // CI, a full disk): then brefimg says so and builds without. A cache that
 // fails during the build is left the same way, with a warning.
 func (o *buildOptions) cache(stderr io.Writer) (*layers.Cache, error) {
-	if o.noCache {
+	dir := o.cacheDirectory()
+	if o.noCache || dir == "" {
 		return nil, nil
-	}
-	dir := o.cacheDir
-	if dir == "" {
-		base, err := cacheHome(o.getenv)
-		if err != nil {
-			return nil, nil
-		}
-		dir = filepath.Join(base, "brefimg")
 	}
 	c, err := layers.OpenCache(dir, 0)
 	if err != nil {
@@ -301,6 +298,19 @@ func (o *buildOptions) cache(stderr io.Writer) (*layers.Cache, error) {
 	}
 	c.OnDisable(func(err error) { fmt.Fprintf(stderr, "warning: %v\n", err) })
 	return c, nil
+}
+
+// cacheDirectory is --cache-dir, else brefimg's directory in the user's
+// cache; "" when there is none.
+func (o *buildOptions) cacheDirectory() string {
+	if o.cacheDir != "" {
+		return o.cacheDir
+	}
+	base, err := cacheHome(o.getenv)
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(base, "brefimg")
 }
 
 // ownFiles are the files the build writes (-o outputs, digest and metadata
@@ -380,7 +390,16 @@ func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Clie
 	if o.target != "" {
 		opts = append(opts, dockerfile.WithTarget(o.target))
 	}
+	if o.runSteps() {
+		opts = append(opts, dockerfile.WithRunSteps())
+	}
 	return dockerfile.Parse(f, o.file, opts...)
+}
+
+// runSteps reports whether a Dockerfile may RUN commands: when a BuildKit
+// daemon runs them, and for brefimg lock, which runs none.
+func (o *buildOptions) runSteps() bool {
+	return o.noLock || o.buildkit.address(o.getenv) != ""
 }
 
 // cacheHome is the user's cache directory: $XDG_CACHE_HOME when it is an
@@ -393,17 +412,33 @@ func cacheHome(getenv env) (string, error) {
 	return os.UserCacheDir()
 }
 
-// builder makes brefimg's builder for the flags: layer cache, epoch, lock.
-func (o *buildOptions) builder(client *registry.Client, lock *lockfile.File, stderr io.Writer) (*builder.Builder, func(), error) {
+// builder makes brefimg's builder for the flags: layer cache, epoch, lock,
+// and the BuildKit daemon that RUN steps go to, whose progress rep shows
+// (nil: none).
+func (o *buildOptions) builder(client *registry.Client, lock *lockfile.File, stderr io.Writer, rep *reporter) (*builder.Builder, func(), error) {
 	cache, err := o.cache(stderr)
 	if err != nil {
 		return nil, nil, plan.AsInput(plan.FieldAppDir, err)
 	}
 	opts := []builder.Option{builder.WithEpoch(o.epochTime), builder.WithLock(lock, o.locked)}
-	done := func() {}
+	var closers []func()
+	done := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
 	if cache != nil {
 		opts = append(opts, builder.WithCache(cache))
-		done = func() { cache.Close() }
+		closers = append(closers, func() { cache.Close() })
+	}
+	solver, err := o.solver(rep)
+	if err != nil {
+		done()
+		return nil, nil, plan.AsInput(plan.FieldFile, err)
+	}
+	if solver != nil {
+		opts = append(opts, builder.WithSolver(solver))
+		closers = append(closers, func() { solver.Close() })
 	}
 	b, err := builder.New(client, opts...)
 	if err != nil {
@@ -504,7 +539,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if o.dryRun {
 		return o.printDryRun(stdout, stderr, fs, pl)
 	}
-	b, done, err := o.builder(s.client, lock, stderr)
+	b, done, err := o.builder(s.client, lock, stderr, rep)
 	if err != nil {
 		return o.fail(stderr, err)
 	}

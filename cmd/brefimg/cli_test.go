@@ -12,9 +12,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/brefimg/brefimg/findings"
 	"github.com/creack/pty"
 	"github.com/spf13/pflag"
+
+	"github.com/brefimg/brefimg/findings"
+	"github.com/brefimg/brefimg/internal/testbuildkit"
 )
 
 // TestMain lets a test run the real CLI in a subprocess (re-exec of the
@@ -33,7 +35,7 @@ func TestMain(m *testing.M) {
 	if testCache, err = os.MkdirTemp("", "brefimg-test-cache-*"); err != nil {
 		panic(err)
 	}
-	code := m.Run()
+	code := testbuildkit.Main(m)
 	os.RemoveAll(testCache)
 	os.Exit(code)
 }

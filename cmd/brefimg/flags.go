@@ -30,7 +30,7 @@ func group(fs *pflag.FlagSet, heading string, names ...string) {
 }
 
 // rareGroups are the flag groups build's short --help leaves to --help-all.
-var rareGroups = []string{"Speed", "Amazon ECR", "Registry"}
+var rareGroups = []string{"BuildKit", "Speed", "Amazon ECR", "Registry"}
 
 // groupedUsage renders the flags under their headings, in the order the
 // headings were first used; all false leaves out rareGroups (when the

@@ -183,8 +183,12 @@ func (o *buildOptions) buildServerlessImage(ctx context.Context, client *registr
 		args = append(args, k+"="+v)
 	}
 	sort.Strings(args)
-	pl, planFindings, err := dockerfile.Parse(f, img.File, dockerfile.WithContextDir(img.Path), dockerfile.WithBuildArgs(args...),
-		dockerfile.WithPlatform(platform.String()), dockerfile.WithImageConfigs(dockerfile.RegistryConfigs(ctx, client, lock)))
+	dfOpts := []dockerfile.Option{dockerfile.WithContextDir(img.Path), dockerfile.WithBuildArgs(args...),
+		dockerfile.WithPlatform(platform.String()), dockerfile.WithImageConfigs(dockerfile.RegistryConfigs(ctx, client, lock))}
+	if o.runSteps() {
+		dfOpts = append(dfOpts, dockerfile.WithRunSteps())
+	}
+	pl, planFindings, err := dockerfile.Parse(f, img.File, dfOpts...)
 	if err != nil {
 		return builtImage{}, err
 	}
@@ -192,7 +196,7 @@ func (o *buildOptions) buildServerlessImage(ctx context.Context, client *registr
 	if err != nil {
 		return builtImage{}, err
 	}
-	b, done, err := o.builder(client, lock, io.Discard)
+	b, done, err := o.builder(client, lock, io.Discard, nil)
 	if err != nil {
 		return builtImage{}, err
 	}

@@ -1,0 +1,421 @@
+// Package buildkit builds the stages of a Dockerfile that RUN commands on
+// a BuildKit daemon, through BuildKit's Go client and its Dockerfile
+// frontend. It hands the daemon the images brefimg already resolved and
+// pulled (named contexts backed by an OCI layout this process serves), so
+// the daemon pulls nothing and needs no registry credentials, and takes
+// the image back as an OCI layout: brefimg checks and pushes it.
+package buildkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/containerd/containerd/v2/core/content"
+	contentlocal "github.com/containerd/containerd/v2/plugins/content/local"
+	"github.com/distribution/reference"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+	"github.com/moby/buildkit/client"
+	_ "github.com/moby/buildkit/client/connhelper/dockercontainer" // docker-container:// addresses
+	_ "github.com/moby/buildkit/client/connhelper/kubepod"         // kube-pod:// addresses
+	_ "github.com/moby/buildkit/client/connhelper/podmancontainer" // podman-container:// addresses
+	_ "github.com/moby/buildkit/client/connhelper/ssh"             // ssh:// addresses
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/brefimg/brefimg/builder"
+)
+
+// EnvHost is the environment variable BuildKit's own tools read the
+// daemon's address from.
+const EnvHost = "BUILDKIT_HOST"
+
+// storeID names the OCI layout of input images in the session.
+const storeID = "brefimg"
+
+// Solver builds Dockerfile stages on the BuildKit daemon at one address.
+// It is safe for concurrent use.
+type Solver struct {
+	addr string
+	o    options
+
+	mu     sync.Mutex
+	client *client.Client
+}
+
+var _ builder.Solver = (*Solver)(nil)
+
+// Option configures a [Solver].
+type Option func(*options) error
+
+type options struct {
+	store      string
+	tls        TLS
+	status     func(Status)
+	clientOpts []client.ClientOpt
+}
+
+// TLS holds the files of a TLS connection to a tcp:// daemon, as
+// buildctl's --tlscacert, --tlscert, --tlskey and --tlsservername.
+type TLS struct {
+	CA, Cert, Key, ServerName string
+}
+
+// WithTLS connects with t (a tcp:// address).
+func WithTLS(t TLS) Option {
+	return func(o *options) error {
+		if (t.Cert == "") != (t.Key == "") {
+			return errors.New("a TLS client certificate needs its key, and a key its certificate")
+		}
+		o.tls = t
+		return nil
+	}
+}
+
+// WithStore keeps the blobs of the input images in the OCI layout dir
+// (created when missing), where later builds find them: a warm build
+// writes no blob again. Default: a temporary directory per build.
+func WithStore(dir string) Option {
+	return func(o *options) error {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("BuildKit image store %s: %w", dir, err)
+		}
+		o.store = dir
+		return nil
+	}
+}
+
+// WithStatus calls f with the daemon's progress: steps started and done,
+// and what RUN steps print. f is called from one goroutine at a time.
+func WithStatus(f func(Status)) Option {
+	return func(o *options) error {
+		o.status = f
+		return nil
+	}
+}
+
+// New returns a Solver for the daemon at addr: unix://, tcp://, or an
+// address of a connection helper BuildKit's client knows
+// (docker-container://, kube-pod://, podman-container://, ssh://). It
+// connects on the first build.
+func New(addr string, opts ...Option) (*Solver, error) {
+	if addr == "" {
+		return nil, errors.New("BuildKit address is empty: give unix:///run/buildkit/buildkitd.sock, tcp://HOST:PORT, docker-container://NAME, …")
+	}
+	if !strings.Contains(addr, "://") {
+		return nil, fmt.Errorf("BuildKit address %q has no scheme: give unix://PATH, tcp://HOST:PORT, docker-container://NAME or kube-pod://NAME", addr)
+	}
+	s := &Solver{addr: addr}
+	for _, opt := range opts {
+		if err := opt(&s.o); err != nil {
+			return nil, err
+		}
+	}
+	if s.o.tls.CA != "" || s.o.tls.ServerName != "" {
+		s.o.clientOpts = append(s.o.clientOpts, client.WithServerConfig(s.o.tls.ServerName, s.o.tls.CA))
+	}
+	if s.o.tls.Cert != "" {
+		s.o.clientOpts = append(s.o.clientOpts, client.WithCredentials(s.o.tls.Cert, s.o.tls.Key))
+	}
+	return s, nil
+}
+
+// Close closes the connection to the daemon.
+func (s *Solver) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client == nil {
+		return nil
+	}
+	err := s.client.Close()
+	s.client = nil
+	return err
+}
+
+// connect returns the client, connecting once.
+func (s *Solver) connect(ctx context.Context) (*client.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client != nil {
+		return s.client, nil
+	}
+	c, err := client.New(ctx, s.addr, s.o.clientOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to BuildKit at %s: %w", s.addr, err)
+	}
+	if _, err := c.ListWorkers(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("connecting to BuildKit at %s: %v: is buildkitd running there? (start one with buildkitd, or docker run -d --privileged moby/buildkit)", s.addr, cause(err))
+	}
+	s.client = c
+	return c, nil
+}
+
+// Solve builds req on the daemon and returns the image, which it reads
+// from req.Dir (the builder removes it after the push).
+func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image, error) {
+	c, err := s.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.Dir == "" {
+		return nil, errors.New("BuildKit solve: no directory for the image")
+	}
+	store := s.o.store
+	if store == "" {
+		store = filepath.Join(req.Dir, "store")
+	}
+	contexts, err := writeInputs(store, req.Images)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := contentlocal.NewStore(store)
+	if err != nil {
+		return nil, fmt.Errorf("opening the BuildKit image store %s: %w", store, err)
+	}
+	dfDir := filepath.Join(req.Dir, "dockerfile")
+	if err := writeDockerfile(dfDir, req); err != nil {
+		return nil, err
+	}
+	mounts, err := localMounts(req, dfDir)
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(req.Dir, "image")
+	oci, err := ociBase(req.Images)
+	if err != nil {
+		return nil, err
+	}
+	opt := client.SolveOpt{
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: frontendAttrs(req, contexts),
+		LocalMounts:   mounts,
+		OCIStores:     map[string]content.Store{storeID: cs},
+		Exports: []client.ExportEntry{{
+			Type:      client.ExporterOCI,
+			OutputDir: out,
+			Attrs: map[string]string{
+				"tar":               "false",
+				"compression":       "gzip",
+				"oci-mediatypes":    strconv.FormatBool(oci),
+				"rewrite-timestamp": "true",
+			},
+		}},
+	}
+	if err := s.solve(ctx, c, opt); err != nil {
+		if req.Target != "" && req.Target != req.Solve.Target {
+			return nil, fmt.Errorf("BuildKit building stage %s of %s: %w", req.Target, req.File, err)
+		}
+		return nil, fmt.Errorf("BuildKit building %s: %w", req.File, err)
+	}
+	return readOutput(out, req.Platform)
+}
+
+// solve runs one solve, forwarding its status.
+func (s *Solver) solve(ctx context.Context, c *client.Client, opt client.SolveOpt) error {
+	ch := make(chan *client.SolveStatus)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st := newStatusReader(s.o.status)
+		for ss := range ch {
+			st.read(ss)
+		}
+	}()
+	_, err := c.Solve(ctx, nil, opt, ch)
+	<-done
+	if err != nil {
+		return errors.New(cause(err))
+	}
+	return nil
+}
+
+// frontendAttrs are the Dockerfile frontend's options: the target and
+// its platform, the build args, SOURCE_DATE_EPOCH, and a named context
+// per input image.
+func frontendAttrs(req builder.SolveRequest, contexts map[string]string) map[string]string {
+	attrs := map[string]string{
+		"filename": "Dockerfile",
+		"platform": req.Platform.String(),
+	}
+	target := req.Target
+	if target == "" {
+		target = req.Solve.Target
+	}
+	if target != "" {
+		attrs["target"] = target
+	}
+	for k, v := range req.Solve.BuildArgs {
+		attrs["build-arg:"+k] = v
+	}
+	attrs["build-arg:SOURCE_DATE_EPOCH"] = strconv.FormatInt(req.Epoch.Unix(), 10)
+	for k, v := range contexts {
+		attrs["context:"+k] = v
+	}
+	return attrs
+}
+
+// ociBase reports whether the images are built with OCI media types: as
+// brefimg's own builder, a build keeps the base's kind (the first image
+// is the base; FROM scratch gives OCI).
+func ociBase(images []builder.SolveImage) (bool, error) {
+	if len(images) == 0 {
+		return true, nil
+	}
+	mt, err := images[0].Image.MediaType()
+	if err != nil {
+		return false, fmt.Errorf("reading the media type of %s: %w", images[0].Ref, err)
+	}
+	return mt == types.OCIManifestSchema1, nil
+}
+
+// writeInputs writes every input image (its manifest, config and layers;
+// blobs already there are kept) to the OCI layout store, and returns the
+// named contexts that point the Dockerfile's references at them:
+// "oci-layout://brefimg@sha256:…" by the reference's familiar name, and by
+// name and platform when one reference is read for two platforms.
+func writeInputs(store string, images []builder.SolveImage) (map[string]string, error) {
+	p, err := layout.FromPath(store)
+	if err != nil {
+		if p, err = layout.Write(store, empty.Index); err != nil {
+			return nil, fmt.Errorf("creating the BuildKit image store %s: %w", store, err)
+		}
+	}
+	count := map[string]int{}
+	names := make([]string, len(images))
+	for i, in := range images {
+		named, err := reference.ParseNormalizedNamed(in.Ref)
+		if err != nil {
+			return nil, fmt.Errorf("image %q: %w", in.Ref, err)
+		}
+		names[i] = strings.TrimSuffix(reference.FamiliarString(named), ":latest")
+		count[names[i]]++
+	}
+	contexts := map[string]string{}
+	for i, in := range images {
+		if err := p.WriteImage(in.Image); err != nil {
+			return nil, fmt.Errorf("writing %s to the BuildKit image store %s: %w", in.Ref, store, err)
+		}
+		d, err := in.Image.Digest()
+		if err != nil {
+			return nil, fmt.Errorf("reading the digest of %s: %w", in.Ref, err)
+		}
+		key := names[i]
+		if count[key] > 1 {
+			key += "::" + in.Platform.String()
+		}
+		contexts[key] = "oci-layout://" + storeID + "@" + d.String()
+	}
+	return contexts, nil
+}
+
+// writeDockerfile writes the Dockerfile as read, and the context's ignore
+// patterns as its own .dockerignore, which BuildKit prefers to the
+// context's: the patterns brefimg applied are the ones BuildKit applies.
+func writeDockerfile(dir string, req builder.SolveRequest) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing the Dockerfile for BuildKit: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), req.Solve.Dockerfile, 0o644); err != nil {
+		return fmt.Errorf("writing the Dockerfile for BuildKit: %w", err)
+	}
+	ignore := strings.Join(req.Solve.Ignore, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile.dockerignore"), []byte(ignore), 0o644); err != nil {
+		return fmt.Errorf("writing the Dockerfile's ignore file for BuildKit: %w", err)
+	}
+	return nil
+}
+
+// localMounts are the directories the session serves: the build context
+// (without the files the build itself writes) and the Dockerfile's.
+func localMounts(req builder.SolveRequest, dfDir string) (map[string]fsutil.FS, error) {
+	ctxFS, err := fsutil.NewFS(req.Solve.ContextDir)
+	if err != nil {
+		return nil, fmt.Errorf("build context %s: %w", req.Solve.ContextDir, err)
+	}
+	if ex := excluded(req.Solve.ContextDir, req.Exclude); len(ex) > 0 {
+		if ctxFS, err = fsutil.NewFilterFS(ctxFS, &fsutil.FilterOpt{ExcludePatterns: ex}); err != nil {
+			return nil, fmt.Errorf("build context %s: %w", req.Solve.ContextDir, err)
+		}
+	}
+	dfFS, err := fsutil.NewFS(dfDir)
+	if err != nil {
+		return nil, fmt.Errorf("the Dockerfile's directory %s: %w", dfDir, err)
+	}
+	return map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS}, nil
+}
+
+// excluded turns the machine paths of exclude that are inside dir into
+// exclude patterns relative to it.
+func excluded(dir string, exclude []string) []string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range exclude {
+		ae, err := filepath.Abs(e)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(abs, ae); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			out = append(out, filepath.ToSlash(rel))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readOutput reads the image BuildKit exported to the OCI layout dir: one
+// single-platform image manifest for platform, with gzip layers, and no
+// attestation.
+func readOutput(dir string, platform v1.Platform) (v1.Image, error) {
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the image BuildKit exported: %w", err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image BuildKit exported: %w", err)
+	}
+	if len(im.Manifests) != 1 {
+		return nil, fmt.Errorf("BuildKit exported %d manifests, not the one image Lambda takes", len(im.Manifests))
+	}
+	desc := im.Manifests[0]
+	if !desc.MediaType.IsImage() {
+		return nil, fmt.Errorf("BuildKit exported a %s, not a single-platform image (an attestation or multi-platform index is not what Lambda takes)", desc.MediaType)
+	}
+	img, err := idx.Image(desc.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("reading the image BuildKit exported: %w", err)
+	}
+	if err := validate.Image(img, validate.Fast); err != nil {
+		return nil, fmt.Errorf("the image BuildKit exported is broken: %w", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading the config of the image BuildKit exported: %w", err)
+	}
+	if got := cf.Platform(); got == nil || got.OS != platform.OS || got.Architecture != platform.Architecture {
+		return nil, fmt.Errorf("BuildKit built an image for %v, not %s", cf.Platform(), platform)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading the manifest of the image BuildKit exported: %w", err)
+	}
+	for _, l := range m.Layers {
+		if l.MediaType != types.DockerLayer && l.MediaType != types.OCILayer {
+			return nil, fmt.Errorf("BuildKit exported layer %s as %s, not gzip, which Lambda needs", l.Digest, l.MediaType)
+		}
+	}
+	return img, nil
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/buildkit"
+)
+
+// buildkitOptions are the flags of the BuildKit daemon that RUN steps go to.
+type buildkitOptions struct {
+	addr string
+	tls  buildkit.TLS
+}
+
+// addBuildKitFlags declares --buildkit and its TLS flags.
+func addBuildKitFlags(fs *pflag.FlagSet, o *buildkitOptions) {
+	fs.StringVar(&o.addr, "buildkit", "", "run the Dockerfile's RUN steps on this BuildKit daemon: unix://PATH, tcp://HOST:PORT, docker-container://NAME, kube-pod://NAME (default $"+buildkit.EnvHost+")")
+	fs.StringVar(&o.tls.CA, "buildkit-tls-ca", "", "CA certificate of a tcp:// BuildKit daemon")
+	fs.StringVar(&o.tls.Cert, "buildkit-tls-cert", "", "client certificate for a tcp:// BuildKit daemon")
+	fs.StringVar(&o.tls.Key, "buildkit-tls-key", "", "client key for a tcp:// BuildKit daemon")
+	fs.StringVar(&o.tls.ServerName, "buildkit-tls-server-name", "", "server name the daemon's certificate must have")
+	group(fs, "Dockerfile", "buildkit")
+	group(fs, "BuildKit", "buildkit-tls-ca", "buildkit-tls-cert", "buildkit-tls-key", "buildkit-tls-server-name")
+}
+
+// address is the daemon's address: --buildkit (or $BREFIMG_BUILDKIT, or
+// brefimg.yaml's buildkit), else $BUILDKIT_HOST; "" for none.
+func (o *buildkitOptions) address(getenv env) string {
+	if o.addr != "" {
+		return o.addr
+	}
+	return strings.TrimSpace(getenv(buildkit.EnvHost))
+}
+
+// solver returns the BuildKit solver the flags ask for, reporting its
+// progress with rep; nil when no daemon is named. Input images are kept
+// in the cache directory's OCI layout, when there is one.
+func (o *buildOptions) solver(rep *reporter) (*buildkit.Solver, error) {
+	addr := o.buildkit.address(o.getenv)
+	if addr == "" {
+		return nil, nil
+	}
+	opts := []buildkit.Option{buildkit.WithTLS(o.buildkit.tls)}
+	if rep != nil {
+		opts = append(opts, buildkit.WithStatus(rep.buildkit))
+	}
+	if dir := o.cacheDirectory(); dir != "" && !o.noCache {
+		opts = append(opts, buildkit.WithStore(filepath.Join(dir, "buildkit-store")))
+	}
+	s, err := buildkit.New(addr, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("--buildkit %s: %w", addr, err)
+	}
+	return s, nil
+}
+
+var _ builder.Solver = (*buildkit.Solver)(nil)
+
+// buildkit renders what the BuildKit daemon reports: a line per step
+// started and done, and what RUN steps print, indented.
+func (r *reporter) buildkit(s buildkit.Status) {
+	switch s.Kind {
+	case buildkit.StepStarted:
+		r.linef("buildkit: %s", s.Step)
+	case buildkit.StepDone:
+		if s.Cached {
+			r.linef("buildkit: %s: cached", s.Step)
+		}
+	case buildkit.StepFailed:
+		r.linef("buildkit: %s: %s", s.Step, s.Err)
+	case buildkit.StepLog:
+		r.linef("  | %s", s.Log)
+	}
+}

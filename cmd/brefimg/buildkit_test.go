@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+	"github.com/moby/buildkit/client"
+
+	"github.com/brefimg/brefimg/internal/fixtures"
+	"github.com/brefimg/brefimg/internal/testbuildkit"
+	"github.com/brefimg/brefimg/internal/testregistry"
+)
+
+// shellBase is the Bref base the BuildKit tests build on, pushed with a
+// shell (the real one has Amazon Linux's).
+const shellBase = "bref/php-84:3"
+
+// buildkitRegistry is a seeded registry whose shellBase has a shell, and
+// the address of the tests' BuildKit daemon.
+func buildkitRegistry(t *testing.T) (*testregistry.Registry, string) {
+	t.Helper()
+	addr := testbuildkit.Addr(t)
+	reg := seeded(t)
+	if err := fixtures.PushWithShell(context.Background(), reg.Host, []string{shellBase}); err != nil {
+		t.Fatal(err)
+	}
+	return reg, addr
+}
+
+// lambdaImage reads the image brefimg printed back from the registry and
+// checks it is what Lambda takes: one valid single-platform manifest (no
+// index, no attestation) with gzip layers, for linux/amd64.
+func lambdaImage(t *testing.T, ref string) v1.Image {
+	t.Helper()
+	r, err := name.ParseReference(strings.TrimSpace(ref))
+	if err != nil {
+		t.Fatalf("brefimg printed %q: %v", ref, err)
+	}
+	desc, err := remote.Get(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !desc.MediaType.IsImage() {
+		t.Fatalf("pushed a %s, not an image manifest", desc.MediaType)
+	}
+	img := pulled(t, ref)
+	if err := validate.Image(img); err != nil {
+		t.Fatalf("the pushed image is not valid: %v", err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range m.Layers {
+		if l.MediaType != types.OCILayer && l.MediaType != types.DockerLayer {
+			t.Errorf("layer %s is %s, not gzip", l.Digest, l.MediaType)
+		}
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf.OS != "linux" || cf.Architecture != "amd64" {
+		t.Errorf("image for %s/%s", cf.OS, cf.Architecture)
+	}
+	return img
+}
+
+// runApp is a PHP app with a handler, its autoloader and no Composer
+// requirements.
+func runApp(t *testing.T) string {
+	return fixtures.WriteDir(t, map[string]string{"public/index.php": "<?php echo 'hello';\n", "vendor/autoload.php": "<?php\n"})
+}
+
+// TestBuildKitRun builds Dockerfiles that RUN commands on a real BuildKit
+// daemon, with the images brefimg pulled from the in-process registry.
+func TestBuildKitRun(t *testing.T) {
+	t.Parallel()
+	reg, addr := buildkitRegistry(t)
+	build := func(t *testing.T, df string, args ...string) (int, string, string) {
+		t.Helper()
+		dockerfile, app := writeDockerfile(t, df), runApp(t)
+		args = append([]string{"build", "--progress", "plain", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", addr,
+			"--source-date-epoch", "1700000000"}, args...)
+		return brefimg(t, nil, append(args, app)...)
+	}
+
+	t.Run("composer-like RUN in the final stage", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, stderr := build(t, "FROM "+shellBase+"\nCOPY . /var/task\n"+
+			"RUN mkdir -p /var/task/vendor/composer && echo '<?php // installed' > /var/task/vendor/composer/installed.php && echo composer done\n"+
+			"CMD [\"public/index.php\"]\n", "-t", reg.Host+"/app:run")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for _, want := range []string{"buildkit: [", "RUN mkdir -p /var/task/vendor/composer", "  | composer done"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("progress lacks %q:\n%s", want, stderr)
+			}
+		}
+		img := lambdaImage(t, stdout)
+		tree := files(t, img)
+		if f, ok := tree["/var/task/vendor/composer/installed.php"]; !ok || !strings.Contains(f.Content, "installed") {
+			t.Errorf("the RUN step's file is missing: %+v", f)
+		}
+		if _, ok := tree["/var/task/public/index.php"]; !ok {
+			t.Error("the app is missing")
+		}
+		cf, _ := img.ConfigFile()
+		if strings.Join(cf.Config.Cmd, " ") != "public/index.php" || cf.Created.Unix() != 1700000000 {
+			t.Errorf("config: CMD %q, created %v", cf.Config.Cmd, cf.Created)
+		}
+	})
+
+	t.Run("RUN only in a builder stage, final stage built by brefimg", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, stderr := build(t, "FROM "+shellBase+" AS assets\nRUN mkdir -p /out && echo 'body{}' > /out/app.css\n"+
+			"FROM "+shellBase+"\nCOPY --from=assets /out/app.css /var/task/public/app.css\nCOPY . /var/task\n", "-t", reg.Host+"/app:stage")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		img := lambdaImage(t, stdout)
+		if f, ok := files(t, img)["/var/task/public/app.css"]; !ok || f.Content != "body{}\n" {
+			t.Errorf("the builder stage's file: %+v", f)
+		}
+		fixture, err := fixtures.Get(shellBase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, err := fixtures.WithShell(fixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// brefimg built the final stage: the base's layers and its two COPYs.
+		if got, want := len(layerDigests(t, img)), len(layerDigests(t, base))+2; got != want {
+			t.Errorf("%d layers, want %d", got, want)
+		}
+	})
+
+	t.Run("a package step writing under /opt, and /tmp", func(t *testing.T) {
+		t.Parallel()
+		md := filepath.Join(t.TempDir(), "metadata.json")
+		code, stdout, stderr := build(t, "FROM "+shellBase+"\n"+
+			"RUN mkdir -p /opt/tool/bin && printf '#!/bin/sh\\necho tool\\n' > /opt/tool/bin/tool && chmod 755 /opt/tool/bin/tool\n"+
+			"RUN echo cache > /tmp/warmup.cache\nCOPY . /var/task\n", "-t", reg.Host+"/app:opt", "--metadata-file", md)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stderr, "[tmp-path]") || !strings.Contains(stderr, "Dockerfile:3:") {
+			t.Errorf("no /tmp finding at the RUN's line:\n%s", stderr)
+		}
+		tree := files(t, lambdaImage(t, stdout))
+		if f, ok := tree["/opt/tool/bin/tool"]; !ok || f.Mode&0o755 != 0o755 {
+			t.Errorf("/opt/tool/bin/tool: %+v", f)
+		}
+		raw, err := os.ReadFile(md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var meta struct {
+			Layers []struct{ Kind string } `json:"layers"`
+		}
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			t.Fatal(err)
+		}
+		runs := 0
+		for _, l := range meta.Layers {
+			if l.Kind == "run" {
+				runs++
+			}
+		}
+		if runs != 2 {
+			t.Errorf("metadata has %d layers made by RUN, want 2:\n%s", runs, raw)
+		}
+	})
+
+	t.Run("a failing RUN fails the build and pushes nothing", func(t *testing.T) {
+		t.Parallel()
+		code, _, stderr := build(t, "FROM "+shellBase+"\nRUN echo about to fail && exit 3\n", "-t", reg.Host+"/app:fail")
+		if code != exitBuild || !strings.Contains(stderr, "exit code: 3") || strings.Contains(stderr, "goroutine") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+		if _, err := remote.Head(mustTag(t, reg.Host+"/app:fail")); err == nil {
+			t.Error("the failed build pushed its tag")
+		}
+	})
+}
+
+// TestBuildKitReproducibleAndLocked: the same inputs give the same digest,
+// even after the daemon's cache is pruned (RUN runs again); a locked build
+// uses the pinned digest of the base when its tag has moved.
+func TestBuildKitReproducibleAndLocked(t *testing.T) {
+	t.Parallel()
+	reg, addr := buildkitRegistry(t)
+	dockerfile, app := writeDockerfile(t, "FROM "+shellBase+"\nCOPY . /var/task\nRUN echo generated > /var/task/generated.txt && mkdir /var/task/cache\n"), runApp(t)
+	build := func(args ...string) string {
+		t.Helper()
+		args = append([]string{"build", "-q", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", addr}, args...)
+		code, stdout, stderr := brefimg(t, nil, append(args, app)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		return strings.TrimSpace(stdout)
+	}
+	code, _, stderr := brefimg(t, nil, "lock", "-f", dockerfile, "--mirror", reg.Host, app)
+	if code != exitOK {
+		t.Fatalf("lock: exit %d: %s", code, stderr)
+	}
+	first := build("--locked", "-t", reg.Host+"/repro:1")
+	lambdaImage(t, first)
+	prune(t, addr)
+	second := build("--locked", "-t", reg.Host+"/repro:2")
+	if digestOf(first) != digestOf(second) {
+		t.Errorf("two builds of the same inputs: %s and %s", first, second)
+	}
+
+	// Move the base's tag: the locked build still uses the pinned base.
+	moved, err := fixtures.Get(shellBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved = mutate.Annotations(moved, map[string]string{"moved": "yes"}).(v1.Image)
+	withShell, err := fixtures.WithShell(moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(mustTag(t, reg.Host+"/"+shellBase), withShell); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := brefimg(t, nil, "build", "--progress", "none", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", addr,
+		"--locked", "-t", reg.Host+"/repro:3", app)
+	if code != exitOK || digestOf(stdout) != digestOf(first) {
+		t.Errorf("locked build after the tag moved: exit %d, %q, want %s: %s", code, stdout, digestOf(first), stderr)
+	}
+	if !strings.Contains(stderr, "[lock-stale]") {
+		t.Errorf("no lock-stale warning:\n%s", stderr)
+	}
+	if err := os.Remove(filepath.Join(app, "brefimg.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if unlocked := build("-t", reg.Host+"/repro:4"); digestOf(unlocked) == digestOf(first) {
+		t.Error("a build without the lock did not take the moved tag")
+	}
+}
+
+// TestBuildKitUnreachable: a daemon that is not there fails the build
+// with a message that names it, before anything is pushed.
+func TestBuildKitUnreachable(t *testing.T) {
+	t.Parallel()
+	reg := seeded(t)
+	dockerfile, app := writeDockerfile(t, "FROM "+shellBase+"\nRUN true\n"), appDir(t)
+	sock := "unix://" + filepath.Join(t.TempDir(), "none.sock")
+	code, _, stderr := brefimg(t, nil, "build", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", sock, "-t", reg.Host+"/app:x", app)
+	if code != exitBuild || !strings.Contains(stderr, "connecting to BuildKit at "+sock) || !strings.Contains(stderr, "is buildkitd running") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = brefimg(t, map[string]string{"BUILDKIT_HOST": sock}, "build", "-f", dockerfile, "--mirror", reg.Host, app)
+	if code != exitBuild || !strings.Contains(stderr, sock) {
+		t.Errorf("BUILDKIT_HOST: exit %d: %s", code, stderr)
+	}
+}
+
+// prune empties the daemon's build cache, so that the next build runs
+// every step again.
+func prune(t *testing.T, addr string) {
+	t.Helper()
+	c, err := client.New(context.Background(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Prune(context.Background(), nil, client.PruneAll); err != nil {
+		t.Fatal(err)
+	}
+}
