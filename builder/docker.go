@@ -61,7 +61,9 @@ func (r *run) docker(ctx context.Context, base v1.Image, cfg *v1.ConfigFile) err
 		}
 	}
 	if d.target != nil {
-		r.res.Tree = d.target
+		// A stage BuildKit built may have brought the app's files (a
+		// vendor/ composer installed): check the app the image holds.
+		r.res.Tree, r.res.AppFromTree = d.target, r.pl.Solve != nil
 	}
 	d.noteApp()
 	return nil

@@ -191,7 +191,7 @@ func (r *run) readSolved(ctx context.Context, img v1.Image) error {
 		return fmt.Errorf("reading the file tree of the image BuildKit built: %w", err)
 	}
 	r.res.OnClose(t.Close)
-	r.res.Tree = t
+	r.res.Tree, r.res.AppFromTree = t, true
 	steps := layerSteps(r.pl.Steps, cf.History, len(ls)-nBase)
 	for i := nBase; i < len(ls); i++ {
 		s := steps[i-nBase]

@@ -8,6 +8,10 @@ package buildkit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -30,6 +34,7 @@ import (
 	_ "github.com/moby/buildkit/client/connhelper/kubepod"         // kube-pod:// addresses
 	_ "github.com/moby/buildkit/client/connhelper/podmancontainer" // podman-container:// addresses
 	_ "github.com/moby/buildkit/client/connhelper/ssh"             // ssh:// addresses
+	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/brefimg/brefimg/builder"
@@ -190,7 +195,6 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 	if err != nil {
 		return nil, err
 	}
-	out := filepath.Join(req.Dir, "image")
 	oci, err := ociBase(req.Images)
 	if err != nil {
 		return nil, err
@@ -199,10 +203,13 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: frontendAttrs(req, contexts),
 		LocalMounts:   mounts,
+		SharedKey:     sharedKey(req.Solve.ContextDir),
 		OCIStores:     map[string]content.Store{storeID: cs},
+		// The image comes back into the store that holds the inputs:
+		// the base's blobs are there, and are not sent back.
 		Exports: []client.ExportEntry{{
-			Type:      client.ExporterOCI,
-			OutputDir: out,
+			Type:        client.ExporterOCI,
+			OutputStore: cs,
 			Attrs: map[string]string{
 				"tar":               "false",
 				"compression":       "gzip",
@@ -211,17 +218,29 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 			},
 		}},
 	}
-	if err := s.solve(ctx, c, opt); err != nil {
+	resp, err := s.solve(ctx, c, opt)
+	if err != nil {
 		if req.Target != "" && req.Target != req.Solve.Target {
 			return nil, fmt.Errorf("BuildKit building stage %s of %s: %w", req.Target, req.File, err)
 		}
 		return nil, fmt.Errorf("BuildKit building %s: %w", req.File, err)
 	}
-	return readOutput(out, req.Platform)
+	return readOutput(store, filepath.Join(req.Dir, "image"), resp, req.Platform)
+}
+
+// sharedKey names the build context for the daemon, so that a rebuild of
+// the same directory sends only what changed since the last one.
+func sharedKey(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return "brefimg-" + hex.EncodeToString(sum[:8])
 }
 
 // solve runs one solve, forwarding its status.
-func (s *Solver) solve(ctx context.Context, c *client.Client, opt client.SolveOpt) error {
+func (s *Solver) solve(ctx context.Context, c *client.Client, opt client.SolveOpt) (map[string]string, error) {
 	ch := make(chan *client.SolveStatus)
 	done := make(chan struct{})
 	go func() {
@@ -231,12 +250,12 @@ func (s *Solver) solve(ctx context.Context, c *client.Client, opt client.SolveOp
 			st.read(ss)
 		}
 	}()
-	_, err := c.Solve(ctx, nil, opt, ch)
+	resp, err := c.Solve(ctx, nil, opt, ch)
 	<-done
 	if err != nil {
-		return errors.New(cause(err))
+		return nil, errors.New(cause(err))
 	}
-	return nil
+	return resp.ExporterResponse, nil
 }
 
 // frontendAttrs are the Dockerfile frontend's options: the target and
@@ -264,6 +283,29 @@ func frontendAttrs(req builder.SolveRequest, contexts map[string]string) map[str
 	return attrs
 }
 
+// indexOne makes dir an OCI layout whose index holds desc alone and whose
+// blobs are the store's.
+func indexOne(store, dir string, desc v1.Descriptor) (v1.ImageIndex, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	blobs, err := filepath.Abs(filepath.Join(store, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Symlink(blobs, filepath.Join(dir, "blobs")); err != nil {
+		return nil, err
+	}
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.AppendDescriptor(desc); err != nil {
+		return nil, err
+	}
+	return p.ImageIndex()
+}
+
 // ociBase reports whether the images are built with OCI media types: as
 // brefimg's own builder, a build keeps the base's kind (the first image
 // is the base; FROM scratch gives OCI).
@@ -284,12 +326,6 @@ func ociBase(images []builder.SolveImage) (bool, error) {
 // "oci-layout://brefimg@sha256:…" by the reference's familiar name, and by
 // name and platform when one reference is read for two platforms.
 func writeInputs(store string, images []builder.SolveImage) (map[string]string, error) {
-	p, err := layout.FromPath(store)
-	if err != nil {
-		if p, err = layout.Write(store, empty.Index); err != nil {
-			return nil, fmt.Errorf("creating the BuildKit image store %s: %w", store, err)
-		}
-	}
 	count := map[string]int{}
 	names := make([]string, len(images))
 	for i, in := range images {
@@ -302,7 +338,7 @@ func writeInputs(store string, images []builder.SolveImage) (map[string]string, 
 	}
 	contexts := map[string]string{}
 	for i, in := range images {
-		if err := p.WriteImage(in.Image); err != nil {
+		if err := storeImage(store, in.Image); err != nil {
 			return nil, fmt.Errorf("writing %s to the BuildKit image store %s: %w", in.Ref, store, err)
 		}
 		d, err := in.Image.Digest()
@@ -375,24 +411,25 @@ func excluded(dir string, exclude []string) []string {
 	return out
 }
 
-// readOutput reads the image BuildKit exported to the OCI layout dir: one
-// single-platform image manifest for platform, with gzip layers, and no
-// attestation.
-func readOutput(dir string, platform v1.Platform) (v1.Image, error) {
-	idx, err := layout.ImageIndexFromPath(dir)
-	if err != nil {
-		return nil, fmt.Errorf("reading the image BuildKit exported: %w", err)
+// readOutput reads the image BuildKit exported to the store, as its
+// exporter response describes it, through an OCI layout at dir that
+// indexes it alone: one single-platform image manifest for platform,
+// with gzip layers, and no attestation.
+func readOutput(store, dir string, resp map[string]string, platform v1.Platform) (v1.Image, error) {
+	raw, err := base64.StdEncoding.DecodeString(resp[exptypes.ExporterImageDescriptorKey])
+	if err != nil || len(raw) == 0 {
+		return nil, fmt.Errorf("BuildKit did not say what it exported (%s: %q)", exptypes.ExporterImageDescriptorKey, resp[exptypes.ExporterImageDescriptorKey])
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("reading the image BuildKit exported: %w", err)
+	var desc v1.Descriptor
+	if err := json.Unmarshal(raw, &desc); err != nil {
+		return nil, fmt.Errorf("BuildKit's descriptor of what it exported: %w", err)
 	}
-	if len(im.Manifests) != 1 {
-		return nil, fmt.Errorf("BuildKit exported %d manifests, not the one image Lambda takes", len(im.Manifests))
-	}
-	desc := im.Manifests[0]
 	if !desc.MediaType.IsImage() {
 		return nil, fmt.Errorf("BuildKit exported a %s, not a single-platform image (an attestation or multi-platform index is not what Lambda takes)", desc.MediaType)
+	}
+	idx, err := indexOne(store, dir, desc)
+	if err != nil {
+		return nil, fmt.Errorf("reading the image BuildKit exported: %w", err)
 	}
 	img, err := idx.Image(desc.Digest)
 	if err != nil {

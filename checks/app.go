@@ -28,6 +28,10 @@ type App struct {
 	// Ignore are the .dockerignore patterns applied, as layers.ReadIgnoreFile
 	// returns them.
 	Ignore []string
+	// ReadFile, when set, reads the app file rel (relative to the app
+	// directory) where the app is, an image's file tree; nil reads it
+	// from Dir.
+	ReadFile func(rel string) ([]byte, error)
 
 	files map[string]bool // regular files and symbolic links
 	dirs  map[string]bool // directories, without the trailing slash
@@ -184,8 +188,11 @@ func (a App) onDisk(rel string) bool {
 	return err == nil
 }
 
-// read reads the app file rel from disk.
+// read reads the app file rel, from ReadFile or from disk.
 func (a App) read(rel string) ([]byte, error) {
+	if a.ReadFile != nil {
+		return a.ReadFile(rel)
+	}
 	if a.Dir == "" {
 		return nil, errors.New("the app directory is not known")
 	}

@@ -45,6 +45,9 @@ type Input struct {
 	// AppPaths are the app layer's paths, as NewApp takes them; nil means
 	// listing AppDir with LoadApp.
 	AppPaths []string
+	// AppRead, when set, reads the app's files (relative to the app
+	// directory) instead of AppDir: an image's /var/task, with AppPaths.
+	AppRead func(rel string) ([]byte, error)
 	// Ignore are the .dockerignore patterns; nil means reading
 	// AppDir/.dockerignore with layers.ReadIgnoreFile (pass an empty slice
 	// for none).
@@ -152,7 +155,9 @@ func (in Input) app() (App, error) {
 		}
 	}
 	if in.AppPaths != nil {
-		return NewApp(in.AppDir, in.AppPaths, ignore), nil
+		a := NewApp(in.AppDir, in.AppPaths, ignore)
+		a.ReadFile = in.AppRead
+		return a, nil
 	}
 	return LoadApp(in.AppDir, ignore)
 }

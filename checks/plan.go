@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"archive/tar"
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,6 +16,36 @@ import (
 	"github.com/brefimg/brefimg/findings"
 	"github.com/brefimg/brefimg/plan"
 )
+
+// maxAppFile bounds what the app checks read of a file in an image.
+const maxAppFile = 64 << 20
+
+// treeApp lists the app as the image t holds it under /var/task, as
+// NewApp takes the paths.
+func treeApp(t plan.Tree) []string {
+	paths := []string{}
+	var walk func(dir string)
+	walk = func(dir string) {
+		for _, e := range t.ReadDir(dir) {
+			rel := strings.TrimPrefix(e.Path, AppDest+"/")
+			if e.Type == tar.TypeDir {
+				paths = append(paths, rel+"/")
+				walk(e.Path)
+				continue
+			}
+			paths = append(paths, rel)
+		}
+	}
+	walk(AppDest)
+	return paths
+}
+
+// treeReader reads the app's files from the image t's /var/task.
+func treeReader(t plan.Tree) func(rel string) ([]byte, error) {
+	return func(rel string) ([]byte, error) {
+		return t.ReadFile(context.Background(), path.Join(AppDest, rel), maxAppFile)
+	}
+}
 
 // RunPlan runs the app checks ([Run]) on the app directory the plan copies to
 // /var/task, against the plan's Bref line and PHP version (or those its
@@ -39,10 +71,16 @@ func RunPlan(pl plan.Plan, res *plan.Result) ([]findings.Finding, error) {
 	if why != "" {
 		return nil, nil
 	}
-	if t.sub == "" && res != nil && res.AppPaths != nil {
+	switch {
+	case res != nil && res.AppFromTree && res.Tree != nil:
+		// RUN steps may have changed /var/task (composer install): check
+		// what the image holds. The Composer files are read from the
+		// context (or the subdirectory copied).
+		t.in.AppDir = filepath.Join(t.in.AppDir, filepath.FromSlash(t.sub))
+		t.in.AppPaths, t.in.AppRead, t.in.Ignore = treeApp(res.Tree), treeReader(res.Tree), []string{}
+	case t.sub == "" && res != nil && res.AppPaths != nil:
 		t.in.AppPaths = res.AppPaths
-	}
-	if t.sub != "" {
+	case t.sub != "":
 		paths, err := loadSubdir(t.in.AppDir, t.sub, t.in.Ignore)
 		if err != nil {
 			return nil, err

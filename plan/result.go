@@ -76,6 +76,11 @@ type Result struct {
 	// trailing "/") of the layers made of the app directory, for the app
 	// checks; nil when the builder did not list them.
 	AppPaths []string
+	// AppFromTree is true when the app checks must read the app from
+	// Tree's /var/task, not from the build context: a RUN step may have
+	// changed it (composer install), or a stage BuildKit built copied
+	// into it.
+	AppFromTree bool
 
 	closers []func() error
 }

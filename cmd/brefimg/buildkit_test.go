@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,10 +77,28 @@ func lambdaImage(t *testing.T, ref string) v1.Image {
 	return img
 }
 
-// runApp is a PHP app with a handler, its autoloader and no Composer
-// requirements.
-func runApp(t *testing.T) string {
-	return fixtures.WriteDir(t, map[string]string{"public/index.php": "<?php echo 'hello';\n", "vendor/autoload.php": "<?php\n"})
+// shellImage is shellBase as buildkitRegistry pushes it.
+func shellImage(t *testing.T) v1.Image {
+	t.Helper()
+	fixture, err := fixtures.Get(shellBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := fixtures.WithShell(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// runApp is a PHP app with a handler and no Composer requirements, with
+// vendor/ installed or not.
+func runApp(t *testing.T, vendor bool) string {
+	files := map[string]string{"public/index.php": "<?php echo 'hello';\n"}
+	if vendor {
+		files["vendor/autoload.php"] = "<?php\n"
+	}
+	return fixtures.WriteDir(t, files)
 }
 
 // TestBuildKitRun builds Dockerfiles that RUN commands on a real BuildKit
@@ -87,9 +106,9 @@ func runApp(t *testing.T) string {
 func TestBuildKitRun(t *testing.T) {
 	t.Parallel()
 	reg, addr := buildkitRegistry(t)
-	build := func(t *testing.T, df string, args ...string) (int, string, string) {
+	build := func(t *testing.T, df string, vendor bool, args ...string) (int, string, string) {
 		t.Helper()
-		dockerfile, app := writeDockerfile(t, df), runApp(t)
+		dockerfile, app := writeDockerfile(t, df), runApp(t, vendor)
 		args = append([]string{"build", "--progress", "plain", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", addr,
 			"--source-date-epoch", "1700000000"}, args...)
 		return brefimg(t, nil, append(args, app)...)
@@ -97,9 +116,12 @@ func TestBuildKitRun(t *testing.T) {
 
 	t.Run("composer-like RUN in the final stage", func(t *testing.T) {
 		t.Parallel()
+		// The context has no vendor/: the RUN makes it, and the app
+		// checks see the image's /var/task, not the context.
 		code, stdout, stderr := build(t, "FROM "+shellBase+"\nCOPY . /var/task\n"+
-			"RUN mkdir -p /var/task/vendor/composer && echo '<?php // installed' > /var/task/vendor/composer/installed.php && echo composer done\n"+
-			"CMD [\"public/index.php\"]\n", "-t", reg.Host+"/app:run")
+			"RUN mkdir -p /var/task/vendor/composer /var/task/php/conf.d && echo '<?php // installed' > /var/task/vendor/composer/installed.php && "+
+			"echo '<?php' > /var/task/vendor/autoload.php && echo 'memory_limit=256M' > /var/task/php/conf.d/app.ini && echo composer done\n"+
+			"CMD [\"public/index.php\"]\n", false, "-t", reg.Host+"/app:run")
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -120,12 +142,22 @@ func TestBuildKitRun(t *testing.T) {
 		if strings.Join(cf.Config.Cmd, " ") != "public/index.php" || cf.Created.Unix() != 1700000000 {
 			t.Errorf("config: CMD %q, created %v", cf.Config.Cmd, cf.Created)
 		}
+		// The base's blobs are the base's: BuildKit rewrote the times of
+		// the layers it made, not of the base's (nothing of the base is
+		// pushed again).
+		base := shellImage(t)
+		got, want := layerDigests(t, img), layerDigests(t, base)
+		if len(got) != len(want)+2 || !slices.Equal(got[:len(want)], want) {
+			t.Errorf("layers %v, want the base's %v and two more", got, want)
+		}
 	})
 
 	t.Run("RUN only in a builder stage, final stage built by brefimg", func(t *testing.T) {
 		t.Parallel()
-		code, stdout, stderr := build(t, "FROM "+shellBase+" AS assets\nRUN mkdir -p /out && echo 'body{}' > /out/app.css\n"+
-			"FROM "+shellBase+"\nCOPY --from=assets /out/app.css /var/task/public/app.css\nCOPY . /var/task\n", "-t", reg.Host+"/app:stage")
+		code, stdout, stderr := build(t, "FROM "+shellBase+" AS vendor\nCOPY . /app\n"+
+			"RUN mkdir -p /app/vendor && echo '<?php' > /app/vendor/autoload.php && echo 'body{}' > /app/app.css\n"+
+			"FROM "+shellBase+"\nCOPY . /var/task\nCOPY --from=vendor /app/vendor /var/task/vendor\nCOPY --from=vendor /app/app.css /var/task/public/app.css\n",
+			false, "-t", reg.Host+"/app:stage")
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -133,16 +165,9 @@ func TestBuildKitRun(t *testing.T) {
 		if f, ok := files(t, img)["/var/task/public/app.css"]; !ok || f.Content != "body{}\n" {
 			t.Errorf("the builder stage's file: %+v", f)
 		}
-		fixture, err := fixtures.Get(shellBase)
-		if err != nil {
-			t.Fatal(err)
-		}
-		base, err := fixtures.WithShell(fixture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// brefimg built the final stage: the base's layers and its two COPYs.
-		if got, want := len(layerDigests(t, img)), len(layerDigests(t, base))+2; got != want {
+		base := shellImage(t)
+		// brefimg built the final stage: the base's layers and its three COPYs.
+		if got, want := len(layerDigests(t, img)), len(layerDigests(t, base))+3; got != want {
 			t.Errorf("%d layers, want %d", got, want)
 		}
 	})
@@ -152,7 +177,7 @@ func TestBuildKitRun(t *testing.T) {
 		md := filepath.Join(t.TempDir(), "metadata.json")
 		code, stdout, stderr := build(t, "FROM "+shellBase+"\n"+
 			"RUN mkdir -p /opt/tool/bin && printf '#!/bin/sh\\necho tool\\n' > /opt/tool/bin/tool && chmod 755 /opt/tool/bin/tool\n"+
-			"RUN echo cache > /tmp/warmup.cache\nCOPY . /var/task\n", "-t", reg.Host+"/app:opt", "--metadata-file", md)
+			"RUN echo cache > /tmp/warmup.cache\nCOPY . /var/task\n", true, "-t", reg.Host+"/app:opt", "--metadata-file", md)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -186,7 +211,7 @@ func TestBuildKitRun(t *testing.T) {
 
 	t.Run("a failing RUN fails the build and pushes nothing", func(t *testing.T) {
 		t.Parallel()
-		code, _, stderr := build(t, "FROM "+shellBase+"\nRUN echo about to fail && exit 3\n", "-t", reg.Host+"/app:fail")
+		code, _, stderr := build(t, "FROM "+shellBase+"\nRUN echo about to fail && exit 3\n", true, "-t", reg.Host+"/app:fail")
 		if code != exitBuild || !strings.Contains(stderr, "exit code: 3") || strings.Contains(stderr, "goroutine") {
 			t.Errorf("exit %d: %s", code, stderr)
 		}
@@ -202,7 +227,7 @@ func TestBuildKitRun(t *testing.T) {
 func TestBuildKitReproducibleAndLocked(t *testing.T) {
 	t.Parallel()
 	reg, addr := buildkitRegistry(t)
-	dockerfile, app := writeDockerfile(t, "FROM "+shellBase+"\nCOPY . /var/task\nRUN echo generated > /var/task/generated.txt && mkdir /var/task/cache\n"), runApp(t)
+	dockerfile, app := writeDockerfile(t, "FROM "+shellBase+"\nCOPY . /var/task\nRUN echo generated > /var/task/generated.txt && mkdir /var/task/cache\n"), runApp(t, true)
 	build := func(args ...string) string {
 		t.Helper()
 		args = append([]string{"build", "-q", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", addr}, args...)
@@ -258,7 +283,7 @@ func TestBuildKitReproducibleAndLocked(t *testing.T) {
 func TestBuildKitUnreachable(t *testing.T) {
 	t.Parallel()
 	reg := seeded(t)
-	dockerfile, app := writeDockerfile(t, "FROM "+shellBase+"\nRUN true\n"), appDir(t)
+	dockerfile, app := writeDockerfile(t, "FROM "+shellBase+"\nRUN true\n"), runApp(t, true)
 	sock := "unix://" + filepath.Join(t.TempDir(), "none.sock")
 	code, _, stderr := brefimg(t, nil, "build", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", sock, "-t", reg.Host+"/app:x", app)
 	if code != exitBuild || !strings.Contains(stderr, "connecting to BuildKit at "+sock) || !strings.Contains(stderr, "is buildkitd running") {
