@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/brefimg/brefimg/builder"
 	"github.com/brefimg/brefimg/buildkit"
@@ -62,18 +64,67 @@ func (o *buildOptions) solver(rep *reporter) (*buildkit.Solver, error) {
 var _ builder.Solver = (*buildkit.Solver)(nil)
 
 // buildkit renders what the BuildKit daemon reports: a line per step
-// started and done, and what RUN steps print, indented.
+// started, cached or failed, and what RUN steps print, indented; on a
+// terminal, a spinner with its time for each step running.
 func (r *reporter) buildkit(s buildkit.Status) {
 	switch s.Kind {
 	case buildkit.StepStarted:
 		r.linef("buildkit: %s", s.Step)
+		r.startStep(s.Step)
 	case buildkit.StepDone:
+		r.endStep(s.Step)
 		if s.Cached {
 			r.linef("buildkit: %s: cached", s.Step)
 		}
 	case buildkit.StepFailed:
+		r.endStep(s.Step)
 		r.linef("buildkit: %s: %s", s.Step, s.Err)
 	case buildkit.StepLog:
 		r.linef("  | %s", s.Log)
+	}
+}
+
+// maxStepName bounds the name of a step's spinner.
+const maxStepName = 60
+
+// startStep shows a spinner for the BuildKit step name, in bars mode.
+func (r *reporter) startStep(name string) {
+	if r.mode != "bars" {
+		return
+	}
+	label := name
+	if len(label) > maxStepName {
+		label = label[:maxStepName-1] + "…"
+	}
+	bar := r.bars.New(0, mpb.SpinnerStyle(), mpb.BarRemoveOnComplete(),
+		mpb.PrependDecorators(decor.Name(label, decor.WC{C: decor.DindentRight | decor.DextraSpace})),
+		mpb.AppendDecorators(decor.Elapsed(decor.ET_STYLE_GO)))
+	r.mu.Lock()
+	if old := r.steps[name]; old != nil {
+		old.Abort(true)
+	}
+	r.steps[name] = bar
+	r.mu.Unlock()
+}
+
+// endStep removes the spinner of step name, if it has one.
+func (r *reporter) endStep(name string) {
+	r.mu.Lock()
+	bar := r.steps[name]
+	delete(r.steps, name)
+	r.mu.Unlock()
+	if bar != nil {
+		bar.Abort(true)
+	}
+}
+
+// endSteps removes every spinner left (a build that stopped).
+func (r *reporter) endSteps() {
+	r.mu.Lock()
+	bars := r.steps
+	r.steps = map[string]*mpb.Bar{}
+	r.mu.Unlock()
+	for _, b := range bars {
+		b.Abort(true)
 	}
 }

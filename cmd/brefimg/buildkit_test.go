@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -219,6 +220,29 @@ func TestBuildKitRun(t *testing.T) {
 			t.Error("the failed build pushed its tag")
 		}
 	})
+}
+
+// TestBuildKitOnTerminal: on a terminal, a step BuildKit runs has a
+// spinner with its time while it runs, and its lines stay above the bars.
+func TestBuildKitOnTerminal(t *testing.T) {
+	t.Parallel()
+	reg, addr := buildkitRegistry(t)
+	dockerfile := writeDockerfile(t, "FROM "+shellBase+"\nCOPY . /var/task\nRUN echo slow step && sleep 1\n")
+	screen, stdout := onTerminal(t, "build", "-f", dockerfile, "--mirror", reg.Host, "--buildkit", addr, "-t", reg.Host+"/app:tty", runApp(t, true))
+	if !strings.HasPrefix(stdout, reg.Host+"/app@sha256:") {
+		t.Errorf("stdout %q", stdout)
+	}
+	if !regexp.MustCompile(`\[2/3\] RUN echo slow step && sleep 1 +\S+ +[0-9]+s`).MatchString(screen) {
+		t.Errorf("no spinner for the running step:\n%q", screen)
+	}
+	for _, want := range []string{"buildkit: [2/3] RUN echo slow step", "  | slow step", "built " + reg.Host + "/app@sha256:"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the terminal lacks %q:\n%q", want, screen)
+		}
+	}
+	if strings.Contains(screen, "WARN") || strings.Contains(screen, "level=") {
+		t.Errorf("a library's log reached the terminal:\n%q", screen)
+	}
 }
 
 // TestBuildKitReproducibleAndLocked: the same inputs give the same digest,

@@ -345,33 +345,8 @@ func TestTerminalBars(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(app, "public", "big.bin"), big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(context.Background(), exe, "build", "--bref", "1", "--php", "8.0", "--ext", "redis", "--mirror", reg.Host,
+	s, stdout := onTerminal(t, "build", "--bref", "1", "--php", "8.0", "--ext", "redis", "--mirror", reg.Host,
 		"-t", reg.Host+"/app:tty", app)
-	cmd.Env = append(os.Environ(), "BREFIMG_TEST_RUN_MAIN=1", "XDG_CACHE_HOME="+testCache)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo terminal here: %v", err)
-	}
-	defer ptmx.Close()
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = tty
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tty.Close()
-	screen, _ := io.ReadAll(ptmx) // ends with EIO once the child exits
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("%v: %s", err, screen)
-	}
-	s := string(screen)
 	if !regexp.MustCompile(`sha256:[0-9a-f]{12} app +\[=+\] [0-9.]+ [kM]?B / [0-9.]+ [kM]?B done`).MatchString(s) {
 		t.Errorf("the app layer's bar did not render to the end:\n%q", s)
 	}
@@ -391,9 +366,42 @@ func TestTerminalBars(t *testing.T) {
 	if !strings.HasSuffix(strings.TrimRight(s, "\r\n"), "ms") && !strings.HasSuffix(strings.TrimRight(s, "\r\n"), "s") {
 		t.Errorf("the last line is not the summary:\n%q", s)
 	}
-	if !strings.HasPrefix(stdout.String(), reg.Host+"/app@sha256:") {
-		t.Errorf("stdout %q", stdout.String())
+	if !strings.HasPrefix(stdout, reg.Host+"/app@sha256:") {
+		t.Errorf("stdout %q", stdout)
 	}
+}
+
+// onTerminal runs the CLI in a subprocess whose standard error is a
+// terminal (120 columns), and returns what the terminal showed and the
+// standard output.
+func onTerminal(t *testing.T, args ...string) (screen, stdout string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(context.Background(), exe, args...)
+	cmd.Env = append(os.Environ(), "BREFIMG_TEST_RUN_MAIN=1", "XDG_CACHE_HOME="+testCache)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = tty
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	b, _ := io.ReadAll(ptmx) // ends with EIO once the child exits
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	return string(b), out.String()
 }
 
 // TestReadmeKnowsEveryFlag checks the README's usage section against the

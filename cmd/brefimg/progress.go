@@ -38,6 +38,7 @@ type reporter struct {
 	uploaded int64
 	counts   map[registry.EventKind]int
 	start    time.Time
+	steps    map[string]*mpb.Bar // BuildKit steps running, in bars mode
 }
 
 // newReporter picks the mode: --progress auto means bars when w is a
@@ -54,7 +55,7 @@ func newReporter(w io.Writer, progress string, quiet bool) *reporter {
 		}
 	}
 	r := &reporter{mode: mode, w: w, sizes: map[string]int64{}, names: map[string]string{},
-		counts: map[registry.EventKind]int{}, start: time.Now()}
+		counts: map[registry.EventKind]int{}, start: time.Now(), steps: map[string]*mpb.Bar{}}
 	if mode == "bars" {
 		r.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(120*time.Millisecond))
 	}
@@ -152,6 +153,7 @@ func (r *reporter) bar(name string, total int64, opts ...mpb.BarOption) *mpb.Bar
 // blobs the registry had already were never read.
 func (r *reporter) wait() {
 	r.waited.Do(func() {
+		r.endSteps()
 		if r.total != nil && !r.total.Completed() {
 			r.total.SetTotal(-1, true)
 		}
