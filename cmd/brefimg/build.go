@@ -84,6 +84,7 @@ type buildOptions struct {
 	deploy       deployOptions
 	sls          serverlessOptions
 	buildkit     buildkitOptions
+	checking     bool // brefimg check
 	// unreachable, when set (check and --dry-run), collects the FROM
 	// images of -f whose config could not be read: those runs go on
 	// without them.
@@ -270,6 +271,9 @@ func dryRun(w io.Writer, fs *pflag.FlagSet, o *buildOptions, pl plan.Plan) int {
 		}
 		fmt.Fprintf(w, "  Bref %d (%s), PHP %s (%s)\n", pl.Line, where("bref"), pl.PHP, where("php"))
 	}
+	if pl.Solve != nil {
+		fmt.Fprintf(w, "  %s\n", solvePath(pl))
+	}
 	fmt.Fprintf(w, "  FROM %s (%s)\n", pl.Base, pl.Platform)
 	for _, s := range pl.Steps {
 		fmt.Fprintf(w, "  %s\n", s.CreatedBy)
@@ -397,9 +401,10 @@ func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Clie
 }
 
 // runSteps reports whether a Dockerfile may RUN commands: when a BuildKit
-// daemon runs them, and for brefimg lock, which runs none.
+// daemon runs them, for brefimg lock, which runs none, and for brefimg
+// check, which checks without the image when no daemon can build it.
 func (o *buildOptions) runSteps() bool {
-	return o.noLock || o.buildkit.address(o.getenv) != ""
+	return o.noLock || o.checking || o.buildkit.address(o.getenv) != ""
 }
 
 // cacheHome is the user's cache directory: $XDG_CACHE_HOME when it is an

@@ -11,6 +11,7 @@ import (
 
 	"github.com/brefimg/brefimg/builder"
 	"github.com/brefimg/brefimg/buildkit"
+	"github.com/brefimg/brefimg/plan"
 )
 
 // buildkitOptions are the flags of the BuildKit daemon that RUN steps go to.
@@ -62,6 +63,20 @@ func (o *buildOptions) solver(rep *reporter) (*buildkit.Solver, error) {
 }
 
 var _ builder.Solver = (*buildkit.Solver)(nil)
+
+// solvePath says what BuildKit builds of a plan that RUNs commands.
+func solvePath(pl plan.Plan) string {
+	if pl.Solve.Whole {
+		return "BuildKit builds the whole image (the final stage RUNs commands)"
+	}
+	var names []string
+	for _, st := range pl.Stages {
+		if st.Solve {
+			names = append(names, st.Name)
+		}
+	}
+	return "BuildKit builds stage " + strings.Join(names, ", ") + " (it RUNs commands); brefimg builds the final stage"
+}
 
 // buildkit renders what the BuildKit daemon reports: a line per step
 // started, cached or failed, and what RUN steps print, indented; on a

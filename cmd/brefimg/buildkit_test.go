@@ -332,3 +332,38 @@ func prune(t *testing.T, addr string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunWithoutDaemon: without a BuildKit daemon, build refuses RUN and
+// says how to run it; check runs the checks that need no image and says
+// why it skipped the others; a dry run says what BuildKit would build.
+func TestRunWithoutDaemon(t *testing.T) {
+	t.Parallel()
+	reg := seeded(t)
+	app := runApp(t, true)
+	final := writeDockerfile(t, "FROM "+shellBase+"\nCOPY . /var/task\nRUN composer install\n")
+	stage := writeDockerfile(t, "FROM "+shellBase+" AS vendor\nRUN composer install\nFROM "+shellBase+"\nCOPY . /var/task\nCOPY --from=vendor /app/vendor /var/task/vendor\n")
+	none := "unix://" + filepath.Join(t.TempDir(), "none.sock")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout or stderr
+	}{
+		{name: "build refuses RUN", args: []string{"build", "-f", final}, code: exitUsage, want: "pass --buildkit ADDR or set BUILDKIT_HOST"},
+		{name: "check without the image", args: []string{"check", "-f", final}, code: exitOK, want: "only a BuildKit daemon runs"},
+		{name: "dry run, whole image", args: []string{"build", "--dry-run", "-f", final, "--buildkit", none}, code: exitOK,
+			want: "BuildKit builds the whole image"},
+		{name: "dry run, a stage", args: []string{"build", "--dry-run", "-f", stage, "--buildkit", none}, code: exitOK,
+			want: "BuildKit builds stage vendor (it RUNs commands); brefimg builds the final stage"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append(tc.args, "--mirror", reg.Host, app)
+			code, stdout, stderr := brefimg(t, nil, args...)
+			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+				t.Errorf("exit %d (want %d), no %q in:\n%s%s", code, tc.code, tc.want, stdout, stderr)
+			}
+		})
+	}
+}
