@@ -24,8 +24,12 @@ import (
 )
 
 // shellBase is the Bref base the BuildKit tests build on, pushed with a
-// shell (the real one has Amazon Linux's).
-const shellBase = "bref/php-84:3"
+// shell (the real one has Amazon Linux's); dockerBase is a base with
+// Docker media types (Bref 2's), pushed with a shell too.
+const (
+	shellBase  = "bref/php-84:3"
+	dockerBase = "bref/php-82-fpm:2"
+)
 
 // buildkitRegistry is a seeded registry whose shellBase has a shell, and
 // the address of the tests' BuildKit daemon.
@@ -33,7 +37,7 @@ func buildkitRegistry(t *testing.T) (*testregistry.Registry, string) {
 	t.Helper()
 	addr := testbuildkit.Addr(t)
 	reg := seeded(t)
-	if err := fixtures.PushWithShell(context.Background(), reg.Host, []string{shellBase}); err != nil {
+	if err := fixtures.PushWithShell(context.Background(), reg.Host, []string{shellBase, dockerBase}); err != nil {
 		t.Fatal(err)
 	}
 	return reg, addr
@@ -207,6 +211,25 @@ func TestBuildKitRun(t *testing.T) {
 		}
 		if runs != 2 {
 			t.Errorf("metadata has %d layers made by RUN, want 2:\n%s", runs, raw)
+		}
+	})
+
+	t.Run("a base with Docker media types keeps them", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, stderr := build(t, "FROM "+dockerBase+"\nCOPY . /var/task\nRUN echo built > /var/task/built.txt\n", true, "-t", reg.Host+"/app:docker")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		img := lambdaImage(t, stdout)
+		if mt, _ := img.MediaType(); mt != types.DockerManifestSchema2 {
+			t.Errorf("manifest %s, want Docker's, as the base", mt)
+		}
+		cf, _ := img.ConfigFile()
+		if !strings.HasPrefix(cf.Config.Labels["org.opencontainers.image.base.digest"], "sha256:") {
+			t.Errorf("the base is not recorded in the labels: %v", cf.Config.Labels)
+		}
+		if f, ok := files(t, img)["/var/task/built.txt"]; !ok || f.Content != "built\n" {
+			t.Errorf("/var/task/built.txt: %+v", f)
 		}
 	})
 
