@@ -225,7 +225,7 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 		}
 		return nil, fmt.Errorf("BuildKit building %s: %w", req.File, err)
 	}
-	return readOutput(store, filepath.Join(req.Dir, "image"), resp, req.Platform)
+	return readOutput(store, filepath.Join(req.Dir, "image"), resp)
 }
 
 // sharedKey names the build context for the daemon, so that a rebuild of
@@ -413,9 +413,9 @@ func excluded(dir string, exclude []string) []string {
 
 // readOutput reads the image BuildKit exported to the store, as its
 // exporter response describes it, through an OCI layout at dir that
-// indexes it alone: one single-platform image manifest for platform,
-// with gzip layers, and no attestation.
-func readOutput(store, dir string, resp map[string]string, platform v1.Platform) (v1.Image, error) {
+// indexes it alone: one single-platform image manifest with gzip layers,
+// and no attestation. (The builder checks its platform.)
+func readOutput(store, dir string, resp map[string]string) (v1.Image, error) {
 	raw, err := base64.StdEncoding.DecodeString(resp[exptypes.ExporterImageDescriptorKey])
 	if err != nil || len(raw) == 0 {
 		return nil, fmt.Errorf("BuildKit did not say what it exported (%s: %q)", exptypes.ExporterImageDescriptorKey, resp[exptypes.ExporterImageDescriptorKey])
@@ -437,13 +437,6 @@ func readOutput(store, dir string, resp map[string]string, platform v1.Platform)
 	}
 	if err := validate.Image(img, validate.Fast); err != nil {
 		return nil, fmt.Errorf("the image BuildKit exported is broken: %w", err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading the config of the image BuildKit exported: %w", err)
-	}
-	if got := cf.Platform(); got == nil || got.OS != platform.OS || got.Architecture != platform.Architecture {
-		return nil, fmt.Errorf("BuildKit built an image for %v, not %s", cf.Platform(), platform)
 	}
 	m, err := img.Manifest()
 	if err != nil {
