@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
 	contentlocal "github.com/containerd/containerd/v2/plugins/content/local"
@@ -55,6 +56,7 @@ type Solver struct {
 
 	mu     sync.Mutex
 	client *client.Client
+	pruned sync.Once
 }
 
 var _ builder.Solver = (*Solver)(nil)
@@ -179,6 +181,10 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 	if store == "" {
 		store = filepath.Join(req.Dir, "store")
 	}
+	s.pruned.Do(func() {
+		// An old blob is only space: a build that needs it writes it again.
+		_ = pruneStore(store, storeMaxAge, time.Now())
+	})
 	contexts, err := writeInputs(store, req.Images)
 	if err != nil {
 		return nil, err

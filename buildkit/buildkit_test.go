@@ -306,3 +306,38 @@ func TestPutBlob(t *testing.T) {
 		t.Errorf("a blob already stored was read again: %v", err)
 	}
 }
+
+// TestPruneStore: the blobs no build used for the maximum age go; those
+// used since, and fresh ones, stay.
+func TestPruneStore(t *testing.T) {
+	t.Parallel()
+	store := t.TempDir()
+	old, kept := platformImage(t, amd64, types.OCIManifestSchema1), platformImage(t, amd64, types.OCIManifestSchema1)
+	for _, img := range []v1.Image{old, kept} {
+		if err := storeImage(store, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blobs := filepath.Join(store, "blobs", "sha256")
+	long := time.Now().Add(-2 * storeMaxAge)
+	entries, _ := os.ReadDir(blobs)
+	for _, e := range entries {
+		if err := os.Chtimes(filepath.Join(blobs, e.Name()), long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := storeImage(store, kept); err != nil { // used again: marked
+		t.Fatal(err)
+	}
+	if err := pruneStore(store, storeMaxAge, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	has := func(img v1.Image) bool {
+		d, _ := img.Digest()
+		_, err := os.Stat(filepath.Join(blobs, d.Hex))
+		return err == nil
+	}
+	if has(old) || !has(kept) {
+		t.Errorf("after pruning: the unused image's manifest kept %v, the used one's kept %v", has(old), has(kept))
+	}
+}

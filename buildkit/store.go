@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -79,6 +82,8 @@ func putBlob(dir string, d v1.Hash, size int64, open func() (io.ReadCloser, erro
 	}
 	final := filepath.Join(dir, d.Hex)
 	if fi, err := os.Stat(final); err == nil && fi.Mode().IsRegular() && fi.Size() == size {
+		now := time.Now()
+		os.Chtimes(final, now, now) // used: pruneStore keeps it
 		return nil
 	}
 	rc, err := open()
@@ -103,4 +108,32 @@ func putBlob(dir string, d v1.Hash, size int64, open func() (io.ReadCloser, erro
 		return fmt.Errorf("blob %s: read %d bytes with digest sha256:%s, want %d bytes", d, n, got, size)
 	}
 	return os.Rename(tmp.Name(), final)
+}
+
+// storeMaxAge is how long a blob of the store is kept unused.
+const storeMaxAge = 14 * 24 * time.Hour
+
+// pruneStore removes the blobs of the store dir that no build used for
+// maxAge (storeImage marks those it uses; BuildKit writes the images it
+// exports fresh), and the temporary files of killed builds.
+func pruneStore(dir string, maxAge time.Duration, now time.Time) error {
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	entries, err := os.ReadDir(blobs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < maxAge {
+			continue
+		}
+		if err := os.Remove(filepath.Join(blobs, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
