@@ -8,6 +8,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/brefimg/brefimg/layers"
 	"github.com/brefimg/brefimg/plan"
@@ -40,6 +41,9 @@ type SolveRequest struct {
 	// Exclude lists paths of this machine that must not be sent with the
 	// build context (Plan.Exclude).
 	Exclude []string
+	// OCI is true when the image is made with OCI media types, false for
+	// Docker's: the base's kind, as brefimg's own builds keep it.
+	OCI bool
 	// Dir is an empty directory the Solver may write into (the image it
 	// returns, most often); the builder removes it once the result is
 	// closed.
@@ -141,7 +145,7 @@ func (r *run) solve(ctx context.Context, target string, platform v1.Platform, im
 	}
 	r.res.OnClose(func() error { return os.RemoveAll(dir) })
 	return r.b.o.solver.Solve(ctx, SolveRequest{Solve: *r.pl.Solve, File: r.pl.File, Target: target, Platform: platform,
-		Epoch: r.b.o.epoch, Images: images, Exclude: r.pl.Exclude, Dir: dir})
+		Epoch: r.b.o.epoch, Images: images, Exclude: r.pl.Exclude, Dir: dir, OCI: r.layerMT == types.OCILayer})
 }
 
 // solveWhole has the Solver build the whole image of a Dockerfile whose
@@ -163,14 +167,15 @@ func (r *run) solveWhole(ctx context.Context, base v1.Image) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return img, r.readSolved(ctx, img)
+	return img, r.readSolved(ctx, base, img)
 }
 
-// readSolved takes the image the Solver built as the result: it checks
-// that it starts with the base's layers and is for the plan's platform,
+// readSolved takes the image the Solver built on base as the result: it
+// checks that it is for the plan's platform and starts with the base's
+// layers (the base brefimg pinned, not one the engine found itself),
 // reads its file tree, and records, per added layer, what it wrote and
 // which step of the Dockerfile made it (by its history).
-func (r *run) readSolved(ctx context.Context, img v1.Image) error {
+func (r *run) readSolved(ctx context.Context, base, img v1.Image) error {
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return fmt.Errorf("reading the config of the image BuildKit built: %w", err)
@@ -182,9 +187,22 @@ func (r *run) readSolved(ctx context.Context, img v1.Image) error {
 	if err != nil {
 		return fmt.Errorf("reading the layers of the image BuildKit built: %w", err)
 	}
-	nBase := len(r.res.Origins)
+	bls, err := base.Layers()
+	if err != nil {
+		return fmt.Errorf("reading the layers of base image %s: %w", r.pl.Base, err)
+	}
+	nBase := len(bls)
 	if len(ls) < nBase {
 		return fmt.Errorf("BuildKit built an image of %d layers from a base image of %d", len(ls), nBase)
+	}
+	for i, bl := range bls {
+		want, err := bl.Digest()
+		if err != nil {
+			return fmt.Errorf("reading base image %s: %w", r.pl.Base, err)
+		}
+		if got, err := ls[i].Digest(); err != nil || got != want {
+			return fmt.Errorf("BuildKit built the image on another base than %s@%s: its layer %d is %s, not %s", r.pl.Base, r.res.Base.Digest, i+1, got, want)
+		}
 	}
 	t, err := layers.ReadTree(ctx, img, r.treeOpts()...)
 	if err != nil {
@@ -192,7 +210,11 @@ func (r *run) readSolved(ctx context.Context, img v1.Image) error {
 	}
 	r.res.OnClose(t.Close)
 	r.res.Tree, r.res.AppFromTree = t, true
-	steps := layerSteps(r.pl.Steps, cf.History, len(ls)-nBase)
+	bcf, err := base.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("reading the config of base image %s: %w", r.pl.Base, err)
+	}
+	steps := layerSteps(r.pl.Steps, cf.History[min(len(bcf.History), len(cf.History)):], len(ls)-nBase)
 	for i := nBase; i < len(ls); i++ {
 		s := steps[i-nBase]
 		r.res.Written = append(r.res.Written, plan.Written{Step: s, Entries: t.LayerEntries(i)})
@@ -201,29 +223,30 @@ func (r *run) readSolved(ctx context.Context, img v1.Image) error {
 	return nil
 }
 
-// layerSteps matches the n layers a Dockerfile added (the last n
-// non-empty entries of history) with the steps that made them: layers
-// come in the order of the instructions, so each layer's instruction
-// (RUN, COPY, ADD, WORKDIR) is matched with the next step of that kind.
-// A layer with no match gets a step with its history text and no line.
+// layerSteps matches the n layers a Dockerfile added (the non-empty
+// entries of history, the history after the base's) with the steps that
+// made them: layers come in the order of the instructions, so each
+// layer's instruction (RUN, COPY, ADD, WORKDIR) is matched with the next
+// step of that kind. A layer with no match (or no history) gets a step of
+// the kind its instruction says, with its history text and no line.
 func layerSteps(steps []plan.Step, history []v1.History, n int) []plan.Step {
-	var made []string
+	made := make([]string, 0, n)
 	for _, h := range history {
-		if !h.EmptyLayer {
+		if !h.EmptyLayer && len(made) < n {
 			made = append(made, strings.TrimSuffix(h.CreatedBy, " # buildkit"))
 		}
-	}
-	if len(made) > n {
-		made = made[len(made)-n:]
 	}
 	out := make([]plan.Step, n)
 	next := 0
 	for i := range out {
-		out[i] = plan.Step{Kind: plan.StepRun, Name: "layer"}
+		out[i] = plan.Step{Kind: plan.StepCopy, Name: "layer"}
 		if i < len(made) {
 			out[i].CreatedBy = made[i]
 		}
 		kw, _, _ := strings.Cut(out[i].CreatedBy, " ")
+		if strings.EqualFold(kw, "RUN") {
+			out[i].Kind = plan.StepRun
+		}
 		for j := next; j < len(steps); j++ {
 			skw, _, _ := strings.Cut(steps[j].CreatedBy, " ")
 			if strings.EqualFold(skw, kw) {
@@ -269,11 +292,10 @@ func (d *dockerBuild) solveStage(ctx context.Context, st *plan.Stage) (*srcImage
 	if err != nil {
 		return nil, err
 	}
-	platform := d.pl.Platform
-	if st.Platform != nil {
-		platform = *st.Platform
-	}
-	img, err := d.r.solve(ctx, st.Name, platform, images)
+	// The target platform is the image's, whatever the stage's own
+	// FROM --platform says (BuildKit honours that): TARGETARCH is the
+	// same in every stage, as with docker build.
+	img, err := d.r.solve(ctx, st.Name, d.pl.Platform, images)
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", st.Name, err)
 	}

@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -89,7 +90,7 @@ func TestSolveWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer res.Close()
-		if len(got.Images) != 1 || got.Images[0].Ref != baseRef || got.Target != "" || got.Dir == "" {
+		if len(got.Images) != 1 || got.Images[0].Ref != baseRef || got.Target != "" || got.Dir == "" || !got.OCI {
 			t.Errorf("request: %+v", got)
 		}
 		added := res.Origins[len(res.Origins)-3:]
@@ -119,6 +120,22 @@ func TestSolveWhole(t *testing.T) {
 		}
 	})
 
+	t.Run("another base", func(t *testing.T) {
+		other, _, err := src.Image(context.Background(), "bref/php-82-fpm:2", amd64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := New(src, WithSolver(solverFunc(func(context.Context, SolveRequest) (v1.Image, error) {
+			return engineImage(t, other, amd64, made, order...), nil
+		})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Build(context.Background(), pl); err == nil || !strings.Contains(err.Error(), "on another base than bref/php-84:3@sha256:") {
+			t.Errorf("error %v, want a refusal of the image built on another base", err)
+		}
+	})
+
 	t.Run("no solver", func(t *testing.T) {
 		b, err := New(src)
 		if err != nil {
@@ -128,4 +145,44 @@ func TestSolveWhole(t *testing.T) {
 			t.Errorf("error %v, want the input error that names --buildkit", err)
 		}
 	})
+}
+
+// TestLayerSteps: layers are matched, in order, with the steps of their
+// instruction; a layer with no such step, or no history, gets a step of
+// its own kind and no line.
+func TestLayerSteps(t *testing.T) {
+	t.Parallel()
+	steps := []plan.Step{
+		{Kind: plan.StepCopy, Line: 2, CreatedBy: "COPY . /var/task"},
+		{Kind: plan.StepRun, Line: 3, CreatedBy: "RUN make"},
+	}
+	h := func(createdBy string, empty bool) v1.History {
+		return v1.History{CreatedBy: createdBy + " # buildkit", EmptyLayer: empty}
+	}
+	tests := []struct {
+		name    string
+		history []v1.History
+		n       int
+		want    []string // kind and line of each step: "copy 2"
+	}{
+		{name: "matched", history: []v1.History{h("ENV A=1", true), h("COPY . /var/task", false), h("RUN /bin/sh -c make", false)}, n: 2,
+			want: []string{"copy 2", "run 3"}},
+		{name: "a RUN no step made", history: []v1.History{h("COPY . /var/task", false), h("RUN /bin/sh -c make", false), h("RUN /bin/sh -c other", false)}, n: 3,
+			want: []string{"copy 2", "run 3", "run 0"}},
+		{name: "short history", history: []v1.History{h("COPY . /var/task", false)}, n: 2,
+			want: []string{"copy 2", "copy 0"}},
+	}
+	kind := map[plan.StepKind]string{plan.StepCopy: "copy", plan.StepRun: "run"}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, s := range layerSteps(steps, tc.history, tc.n) {
+				got = append(got, fmt.Sprintf("%s %d", kind[s.Kind], s.Line))
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/containerd/containerd/v2/core/content"
 	contentlocal "github.com/containerd/containerd/v2/plugins/content/local"
+	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -36,10 +38,18 @@ import (
 	_ "github.com/moby/buildkit/client/connhelper/podmancontainer" // podman-container:// addresses
 	_ "github.com/moby/buildkit/client/connhelper/ssh"             // ssh:// addresses
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
+	"github.com/moby/buildkit/session/secrets/secretsprovider"
+	"github.com/moby/buildkit/sourcepolicy"
+	spb "github.com/moby/buildkit/sourcepolicy/pb"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/plan"
 )
+
+// Addresses lists the forms of a daemon's address New takes.
+const Addresses = "unix://PATH, tcp://HOST:PORT, docker-container://NAME, podman-container://NAME, kube-pod://NAME or ssh://USER@HOST"
 
 // EnvHost is the environment variable BuildKit's own tools read the
 // daemon's address from.
@@ -68,7 +78,19 @@ type options struct {
 	store      string
 	tls        TLS
 	status     func(Status)
+	secrets    map[string][]byte
 	clientOpts []client.ClientOpt
+}
+
+// WithSecrets gives the builds the secrets, by id, that RUN
+// --mount=type=secret,id=ID reads (at /run/secrets/ID). They reach the
+// daemon over the build's session, for the RUN steps that mount them, and
+// never an image layer, its history or brefimg's output.
+func WithSecrets(secrets map[string][]byte) Option {
+	return func(o *options) error {
+		o.secrets = secrets
+		return nil
+	}
 }
 
 // TLS holds the files of a TLS connection to a tcp:// daemon, as
@@ -77,15 +99,28 @@ type TLS struct {
 	CA, Cert, Key, ServerName string
 }
 
-// WithTLS connects with t (a tcp:// address).
+// WithTLS connects with t (a tcp:// address). Its files must exist.
 func WithTLS(t TLS) Option {
 	return func(o *options) error {
 		if (t.Cert == "") != (t.Key == "") {
 			return errors.New("a TLS client certificate needs its key, and a key its certificate")
 		}
+		for _, f := range []string{t.CA, t.Cert, t.Key} {
+			if _, err := os.Stat(f); f != "" && err != nil {
+				return fmt.Errorf("TLS file %s: %w", f, unwrapPath(err))
+			}
+		}
 		o.tls = t
 		return nil
 	}
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // WithStore keeps the blobs of the input images in the OCI layout dir
@@ -116,10 +151,10 @@ func WithStatus(f func(Status)) Option {
 // connects on the first build.
 func New(addr string, opts ...Option) (*Solver, error) {
 	if addr == "" {
-		return nil, errors.New("BuildKit address is empty: give unix:///run/buildkit/buildkitd.sock, tcp://HOST:PORT, docker-container://NAME, …")
+		return nil, errors.New("BuildKit address is empty: give " + Addresses)
 	}
 	if !strings.Contains(addr, "://") {
-		return nil, fmt.Errorf("BuildKit address %q has no scheme: give unix://PATH, tcp://HOST:PORT, docker-container://NAME or kube-pod://NAME", addr)
+		return nil, fmt.Errorf("BuildKit address %q has no scheme: give %s", addr, Addresses)
 	}
 	s := &Solver{addr: addr}
 	for _, opt := range opts {
@@ -185,7 +220,7 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 		// An old blob is only space: a build that needs it writes it again.
 		_ = pruneStore(store, storeMaxAge, time.Now())
 	})
-	contexts, err := writeInputs(store, req.Images)
+	contexts, err := writeInputs(store, req.Images, req.Solve.Stages)
 	if err != nil {
 		return nil, err
 	}
@@ -201,16 +236,13 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 	if err != nil {
 		return nil, err
 	}
-	oci, err := ociBase(req.Images)
-	if err != nil {
-		return nil, err
-	}
 	opt := client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: frontendAttrs(req, contexts),
 		LocalMounts:   mounts,
 		SharedKey:     sharedKey(req.Solve.ContextDir),
 		OCIStores:     map[string]content.Store{storeID: cs},
+		SourcePolicy:  noPulls,
 		// The image comes back into the store that holds the inputs:
 		// the base's blobs are there, and are not sent back.
 		Exports: []client.ExportEntry{{
@@ -219,17 +251,21 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 			Attrs: map[string]string{
 				"tar":               "false",
 				"compression":       "gzip",
-				"oci-mediatypes":    strconv.FormatBool(oci),
+				"oci-mediatypes":    strconv.FormatBool(req.OCI),
 				"rewrite-timestamp": "true",
 			},
 		}},
 	}
+	if len(s.o.secrets) > 0 {
+		opt.Session = append(opt.Session, secretsprovider.FromMap(s.o.secrets))
+	}
 	resp, err := s.solve(ctx, c, opt)
 	if err != nil {
+		what := req.File
 		if req.Target != "" && req.Target != req.Solve.Target {
-			return nil, fmt.Errorf("BuildKit building stage %s of %s: %w", req.Target, req.File, err)
+			what = "stage " + req.Target + " of " + req.File
 		}
-		return nil, fmt.Errorf("BuildKit building %s: %w", req.File, err)
+		return nil, fmt.Errorf("BuildKit building %s: %w", what, err)
 	}
 	return readOutput(store, filepath.Join(req.Dir, "image"), resp)
 }
@@ -258,11 +294,24 @@ func (s *Solver) solve(ctx context.Context, c *client.Client, opt client.SolveOp
 	}()
 	resp, err := c.Solve(ctx, nil, opt, ch)
 	<-done
-	if err != nil {
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil && strings.Contains(err.Error(), sourcepolicy.ErrSourceDenied.Error()):
+		return nil, fmt.Errorf("%s: BuildKit would pull that image itself, unpinned: name it in a FROM or COPY --from= (for RUN --mount=from=IMAGE, a stage FROM IMAGE AS name, then --mount=from=name), so that brefimg hands it over", cause(err))
+	case err != nil:
 		return nil, errors.New(cause(err))
 	}
 	return resp.ExporterResponse, nil
 }
+
+// noPulls is the source policy of every build: the daemon pulls no image
+// from a registry (brefimg hands it each, pinned), but for the Dockerfile
+// frontends a "# syntax=" line names (docker.io/docker/dockerfile).
+var noPulls = &spb.Policy{Rules: []*spb.Rule{
+	{Action: spb.PolicyAction_DENY, Selector: &spb.Selector{Identifier: "docker-image://*"}},
+	{Action: spb.PolicyAction_ALLOW, Selector: &spb.Selector{Identifier: "docker-image://docker.io/docker/dockerfile*"}},
+}}
 
 // frontendAttrs are the Dockerfile frontend's options: the target and
 // its platform, the build args, SOURCE_DATE_EPOCH, and a named context
@@ -312,26 +361,12 @@ func indexOne(store, dir string, desc v1.Descriptor) (v1.ImageIndex, error) {
 	return p.ImageIndex()
 }
 
-// ociBase reports whether the images are built with OCI media types: as
-// brefimg's own builder, a build keeps the base's kind (the first image
-// is the base; FROM scratch gives OCI).
-func ociBase(images []builder.SolveImage) (bool, error) {
-	if len(images) == 0 {
-		return true, nil
-	}
-	mt, err := images[0].Image.MediaType()
-	if err != nil {
-		return false, fmt.Errorf("reading the media type of %s: %w", images[0].Ref, err)
-	}
-	return mt == types.OCIManifestSchema1, nil
-}
-
 // writeInputs writes every input image (its manifest, config and layers;
 // blobs already there are kept) to the OCI layout store, and returns the
 // named contexts that point the Dockerfile's references at them:
 // "oci-layout://brefimg@sha256:…" by the reference's familiar name, and by
 // name and platform when one reference is read for two platforms.
-func writeInputs(store string, images []builder.SolveImage) (map[string]string, error) {
+func writeInputs(store string, images []builder.SolveImage, stages []string) (map[string]string, error) {
 	count := map[string]int{}
 	names := make([]string, len(images))
 	for i, in := range images {
@@ -339,8 +374,15 @@ func writeInputs(store string, images []builder.SolveImage) (map[string]string, 
 		if err != nil {
 			return nil, fmt.Errorf("image %q: %w", in.Ref, err)
 		}
+		// As BuildKit's Dockerfile frontend names the context it looks
+		// for (dockerui's NamedContext).
 		names[i] = strings.TrimSuffix(reference.FamiliarString(named), ":latest")
 		count[names[i]]++
+		for _, st := range stages {
+			if strings.EqualFold(st, names[i]) {
+				return nil, plan.Inputf(plan.FieldFile, "stage %q has the name of the image %s, which BuildKit would build the stage as: rename the stage (e.g. AS %s-build)", st, in.Ref, st)
+			}
+		}
 	}
 	contexts := map[string]string{}
 	for i, in := range images {
@@ -353,7 +395,8 @@ func writeInputs(store string, images []builder.SolveImage) (map[string]string, 
 		}
 		key := names[i]
 		if count[key] > 1 {
-			key += "::" + in.Platform.String()
+			p := ocispec.Platform{OS: in.Platform.OS, Architecture: in.Platform.Architecture, Variant: in.Platform.Variant}
+			key += "::" + platforms.FormatAll(platforms.Normalize(p))
 		}
 		contexts[key] = "oci-layout://" + storeID + "@" + d.String()
 	}
@@ -448,9 +491,13 @@ func readOutput(store, dir string, resp map[string]string) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest of the image BuildKit exported: %w", err)
 	}
+	gzip := types.OCILayer
+	if desc.MediaType == types.DockerManifestSchema2 {
+		gzip = types.DockerLayer
+	}
 	for _, l := range m.Layers {
-		if l.MediaType != types.DockerLayer && l.MediaType != types.OCILayer {
-			return nil, fmt.Errorf("BuildKit exported layer %s as %s, not gzip, which Lambda needs", l.Digest, l.MediaType)
+		if l.MediaType != gzip {
+			return nil, fmt.Errorf("BuildKit exported layer %s as %s in a %s: Lambda needs gzip layers of the manifest's kind (%s)", l.Digest, l.MediaType, desc.MediaType, gzip)
 		}
 	}
 	return img, nil

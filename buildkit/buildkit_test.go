@@ -24,6 +24,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/plan"
 )
 
 var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
@@ -31,9 +32,19 @@ var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
 // platformImage is a random image whose config says platform.
 func platformImage(t *testing.T, p v1.Platform, mt types.MediaType) v1.Image {
 	t.Helper()
-	img, err := random.Image(100, 2)
-	if err != nil {
-		t.Fatal(err)
+	layerMT := types.DockerLayer
+	if mt == types.OCIManifestSchema1 {
+		layerMT = types.OCILayer
+	}
+	img := mutate.MediaType(empty.Image, mt)
+	for range 2 {
+		l, err := random.Layer(100, layerMT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img, err = mutate.Append(img, mutate.Addendum{Layer: l, MediaType: layerMT}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
@@ -44,7 +55,7 @@ func platformImage(t *testing.T, p v1.Platform, mt types.MediaType) v1.Image {
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
-	return mutate.MediaType(img, mt)
+	return img
 }
 
 // TestWriteInputs: each image lands in the store, and the Dockerfile's
@@ -60,7 +71,7 @@ func TestWriteInputs(t *testing.T) {
 		{Ref: "composer:latest", Platform: amd64, Image: ext},
 		{Ref: "bref/extra-gmp-php-84:3", Platform: amd64, Image: ext},
 		{Ref: "bref/extra-gmp-php-84:3", Platform: v1.Platform{OS: "linux", Architecture: "arm64"}, Image: arm},
-	})
+	}, []string{"vendor"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +116,13 @@ func TestWriteInputs(t *testing.T) {
 		}
 	}
 	// A second build writes into the same store.
-	if _, err := writeInputs(store, []builder.SolveImage{{Ref: "bref/php-84:3", Platform: amd64, Image: base}}); err != nil {
+	if _, err := writeInputs(store, []builder.SolveImage{{Ref: "bref/php-84:3", Platform: amd64, Image: base}}, nil); err != nil {
 		t.Errorf("writing the store again: %v", err)
+	}
+	// A stage named as an image it reads would be that image to BuildKit.
+	_, err = writeInputs(store, []builder.SolveImage{{Ref: "docker.io/library/composer:latest", Platform: amd64, Image: ext}}, []string{"composer"})
+	if !plan.IsInput(err) || !strings.Contains(err.Error(), "rename the stage") {
+		t.Errorf("a stage named as an image: %v, want an input error", err)
 	}
 }
 
@@ -138,7 +154,8 @@ func TestFrontendAttrs(t *testing.T) {
 }
 
 // TestReadOutput: what BuildKit exported is taken only when its exporter
-// response names one single-platform image, with gzip layers.
+// response names one single-platform image, with gzip layers of its
+// manifest's kind.
 func TestReadOutput(t *testing.T) {
 	t.Parallel()
 	store := t.TempDir()
@@ -181,7 +198,10 @@ func TestReadOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			return stored(t, img)
-		}, want: "not gzip"},
+		}, want: "Lambda needs gzip layers"},
+		{name: "OCI layers in a Docker manifest", resp: func(t *testing.T) map[string]string {
+			return stored(t, mutate.MediaType(platformImage(t, amd64, types.OCIManifestSchema1), types.DockerManifestSchema2))
+		}, want: "Lambda needs gzip layers"},
 		{name: "no descriptor", resp: func(*testing.T) map[string]string { return map[string]string{} }, want: "did not say what it exported"},
 	}
 	for _, tc := range tests {

@@ -179,9 +179,10 @@ func (a App) HasFile(rel string) bool { return a.files[rel] }
 func (a App) HasDir(rel string) bool { return a.dirs[strings.TrimSuffix(rel, "/")] }
 
 // onDisk reports whether rel exists in the app directory on disk, whatever
-// .dockerignore says.
+// .dockerignore says; false when the app is read from an image
+// (ReadFile), where no ignore pattern applies.
 func (a App) onDisk(rel string) bool {
-	if a.Dir == "" {
+	if a.Dir == "" || a.ReadFile != nil {
 		return false
 	}
 	_, err := os.Lstat(filepath.Join(a.Dir, filepath.FromSlash(rel)))

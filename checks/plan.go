@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/moby/patternmatcher"
@@ -93,8 +94,16 @@ func RunPlan(pl plan.Plan, res *plan.Result) ([]findings.Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res == nil && pl.Solve != nil {
+		out = slices.DeleteFunc(out, func(f findings.Finding) bool { return slices.Contains(runFixes, f.ID) })
+	}
 	return underSubdir(out, t.sub), nil
 }
+
+// runFixes are the app findings about vendor/, which a RUN (composer
+// install) makes: without the image, they are not reported for a
+// Dockerfile that RUNs commands.
+var runFixes = []string{findings.IDVendorMissing, findings.IDVendorIgnored, findings.IDDevPackages}
 
 // AppSkipped says why RunPlan checks no app for pl, "" when it checks one.
 func AppSkipped(pl plan.Plan) string {

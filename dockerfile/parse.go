@@ -548,7 +548,14 @@ func (d *dispatcher) solve(target *stageState, stages []plan.Stage) (*plan.Solve
 	if err != nil {
 		return nil, err
 	}
+	var names []string
+	for _, st := range d.stages {
+		if st.Name != "" {
+			names = append(names, st.Name)
+		}
+	}
 	return &plan.Solve{
+		Stages:     names,
 		Dockerfile: d.data,
 		ContextDir: d.o.contextDir,
 		Ignore:     ignore,

@@ -121,6 +121,9 @@ type Solve struct {
 	BuildArgs map[string]string
 	// Target names the stage built (--target); "" for the last.
 	Target string
+	// Stages are the names of the Dockerfile's stages (AS names,
+	// lowercased).
+	Stages []string
 	// Whole is true when the target stage RUNs commands (or is built FROM
 	// a stage that does): the engine builds the whole image, and brefimg
 	// reads, checks and pushes it. Otherwise brefimg builds the final

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/brefimg/brefimg/builder"
+	"github.com/brefimg/brefimg/buildkit"
 	"github.com/brefimg/brefimg/deploy"
 	"github.com/brefimg/brefimg/dockerfile"
 	"github.com/brefimg/brefimg/extensions"
@@ -418,9 +419,9 @@ func cacheHome(getenv env) (string, error) {
 }
 
 // builder makes brefimg's builder for the flags: layer cache, epoch, lock,
-// and the BuildKit daemon that RUN steps go to, whose progress rep shows
-// (nil: none).
-func (o *buildOptions) builder(client *registry.Client, lock *lockfile.File, stderr io.Writer, rep *reporter) (*builder.Builder, func(), error) {
+// and, when the plan RUNs commands (run), the BuildKit daemon they go to,
+// whose progress rep shows (nil: none).
+func (o *buildOptions) builder(client *registry.Client, lock *lockfile.File, stderr io.Writer, rep *reporter, run bool) (*builder.Builder, func(), error) {
 	cache, err := o.cache(stderr)
 	if err != nil {
 		return nil, nil, plan.AsInput(plan.FieldAppDir, err)
@@ -436,10 +437,12 @@ func (o *buildOptions) builder(client *registry.Client, lock *lockfile.File, std
 		opts = append(opts, builder.WithCache(cache))
 		closers = append(closers, func() { cache.Close() })
 	}
-	solver, err := o.solver(rep)
-	if err != nil {
-		done()
-		return nil, nil, plan.AsInput(plan.FieldFile, err)
+	var solver *buildkit.Solver
+	if run {
+		if solver, err = o.solver(rep); err != nil {
+			done()
+			return nil, nil, plan.AsInput(plan.FieldFile, err)
+		}
 	}
 	if solver != nil {
 		opts = append(opts, builder.WithSolver(solver))
@@ -544,7 +547,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if o.dryRun {
 		return o.printDryRun(stdout, stderr, fs, pl)
 	}
-	b, done, err := o.builder(s.client, lock, stderr, rep)
+	b, done, err := o.builder(s.client, lock, stderr, rep, pl.Solve != nil)
 	if err != nil {
 		return o.fail(stderr, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -9,26 +10,73 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/brefimg/brefimg/builder"
 	"github.com/brefimg/brefimg/buildkit"
 	"github.com/brefimg/brefimg/plan"
 )
 
 // buildkitOptions are the flags of the BuildKit daemon that RUN steps go to.
 type buildkitOptions struct {
-	addr string
-	tls  buildkit.TLS
+	addr    string
+	tls     buildkit.TLS
+	secrets []string
 }
 
 // addBuildKitFlags declares --buildkit and its TLS flags.
 func addBuildKitFlags(fs *pflag.FlagSet, o *buildkitOptions) {
-	fs.StringVar(&o.addr, "buildkit", "", "run the Dockerfile's RUN steps on this BuildKit daemon: unix://PATH, tcp://HOST:PORT, docker-container://NAME, kube-pod://NAME (default $"+buildkit.EnvHost+")")
+	fs.StringVar(&o.addr, "buildkit", "", "run the Dockerfile's RUN steps on this BuildKit daemon: "+buildkit.Addresses+" (default $"+buildkit.EnvHost+")")
 	fs.StringVar(&o.tls.CA, "buildkit-tls-ca", "", "CA certificate of a tcp:// BuildKit daemon")
 	fs.StringVar(&o.tls.Cert, "buildkit-tls-cert", "", "client certificate for a tcp:// BuildKit daemon")
 	fs.StringVar(&o.tls.Key, "buildkit-tls-key", "", "client key for a tcp:// BuildKit daemon")
 	fs.StringVar(&o.tls.ServerName, "buildkit-tls-server-name", "", "server name the daemon's certificate must have")
+	fs.StringArrayVar(&o.secrets, "secret", nil, "a secret RUN --mount=type=secret,id=ID reads: id=ID[,env=VAR|,src=FILE] (default: $ID, else the file ID) (repeatable)")
 	group(fs, "Dockerfile", "buildkit")
-	group(fs, "BuildKit", "buildkit-tls-ca", "buildkit-tls-cert", "buildkit-tls-key", "buildkit-tls-server-name")
+	group(fs, "BuildKit", "secret", "buildkit-tls-ca", "buildkit-tls-cert", "buildkit-tls-key", "buildkit-tls-server-name")
+}
+
+// secretValues reads the value of each --secret: id=ID with env=VAR or
+// src=FILE, or, with neither, $ID when it is set and else the file ID.
+// Errors name the flag, never a value.
+func secretValues(flags []string, getenv env) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, f := range flags {
+		fields := map[string]string{}
+		for _, kv := range strings.Split(f, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || (k != "id" && k != "env" && k != "src") || v == "" {
+				return nil, fmt.Errorf("--secret %s: use id=ID, with env=VAR or src=FILE", f)
+			}
+			fields[k] = v
+		}
+		id := fields["id"]
+		switch {
+		case id == "":
+			return nil, fmt.Errorf("--secret %s: name the secret: id=ID", f)
+		case fields["env"] != "" && fields["src"] != "":
+			return nil, fmt.Errorf("--secret %s: give env= or src=, not both", f)
+		}
+		env, src := fields["env"], fields["src"]
+		if env == "" && src == "" {
+			if getenv(id) != "" {
+				env = id
+			} else {
+				src = id
+			}
+		}
+		if env != "" {
+			v := getenv(env)
+			if v == "" {
+				return nil, fmt.Errorf("--secret %s: $%s is not set", f, env)
+			}
+			out[id] = []byte(v)
+			continue
+		}
+		v, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("--secret %s: %w", f, unwrapPath(err))
+		}
+		out[id] = v
+	}
+	return out, nil
 }
 
 // address is the daemon's address: --buildkit (or $BREFIMG_BUILDKIT, or
@@ -48,7 +96,11 @@ func (o *buildOptions) solver(rep *reporter) (*buildkit.Solver, error) {
 	if addr == "" {
 		return nil, nil
 	}
-	opts := []buildkit.Option{buildkit.WithTLS(o.buildkit.tls)}
+	secrets, err := secretValues(o.buildkit.secrets, o.getenv)
+	if err != nil {
+		return nil, err
+	}
+	opts := []buildkit.Option{buildkit.WithTLS(o.buildkit.tls), buildkit.WithSecrets(secrets)}
 	if rep != nil {
 		opts = append(opts, buildkit.WithStatus(rep.buildkit))
 	}
@@ -61,8 +113,6 @@ func (o *buildOptions) solver(rep *reporter) (*buildkit.Solver, error) {
 	}
 	return s, nil
 }
-
-var _ builder.Solver = (*buildkit.Solver)(nil)
 
 // solvePath says what BuildKit builds of a plan that RUNs commands.
 func solvePath(pl plan.Plan) string {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -233,6 +235,43 @@ func TestBuildKitRun(t *testing.T) {
 		}
 	})
 
+	t.Run("a secret reaches the RUN, never the image or the output", func(t *testing.T) {
+		t.Parallel()
+		// The RUN compares digests: the Dockerfile (in the history) must
+		// not hold the secret itself.
+		const secret = "s3cret-token-value"
+		sum := fmt.Sprintf("%x", sha256.Sum256([]byte(secret)))
+		dockerfile := writeDockerfile(t, "FROM "+shellBase+"\nCOPY . /var/task\n"+
+			"RUN --mount=type=secret,id=token,required=true test \"$(sha256sum < /run/secrets/token | cut -c1-64)\" = "+sum+" && echo ok > /var/task/secret-ok\n"+
+			"RUN --mount=type=secret,id=token,env=TOKEN test \"$(printf %s \"$TOKEN\" | sha256sum | cut -c1-64)\" = "+sum+" && echo ok > /var/task/secret-env-ok\n")
+		code, stdout, stderr := brefimg(t, map[string]string{"BREFIMG_TEST_TOKEN": secret}, "build", "--progress", "plain", "-f", dockerfile,
+			"--mirror", reg.Host, "--buildkit", addr, "--secret", "id=token,env=BREFIMG_TEST_TOKEN", "-t", reg.Host+"/app:secret", runApp(t, true))
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		img := lambdaImage(t, stdout)
+		tree := files(t, img)
+		for _, p := range []string{"/var/task/secret-ok", "/var/task/secret-env-ok"} {
+			if _, ok := tree[p]; !ok {
+				t.Errorf("the RUN did not read the secret (%s)", p)
+			}
+		}
+		raw, err := img.RawConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for where, text := range map[string]string{"output": stdout + stderr, "config and history": string(raw)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("the secret is in the %s", where)
+			}
+		}
+		for p, f := range tree {
+			if strings.Contains(f.Content, secret) {
+				t.Errorf("the secret is in %s", p)
+			}
+		}
+	})
+
 	t.Run("a failing RUN fails the build and pushes nothing", func(t *testing.T) {
 		t.Parallel()
 		code, _, stderr := build(t, "FROM "+shellBase+"\nRUN echo about to fail && exit 3\n", true, "-t", reg.Host+"/app:fail")
@@ -362,7 +401,7 @@ func prune(t *testing.T, addr string) {
 func TestRunWithoutDaemon(t *testing.T) {
 	t.Parallel()
 	reg := seeded(t)
-	app := runApp(t, true)
+	app := runApp(t, false) // no vendor/: the RUN would make it
 	final := writeDockerfile(t, "FROM "+shellBase+"\nCOPY . /var/task\nRUN composer install\n")
 	stage := writeDockerfile(t, "FROM "+shellBase+" AS vendor\nRUN composer install\nFROM "+shellBase+"\nCOPY . /var/task\nCOPY --from=vendor /app/vendor /var/task/vendor\n")
 	none := "unix://" + filepath.Join(t.TempDir(), "none.sock")
@@ -386,6 +425,58 @@ func TestRunWithoutDaemon(t *testing.T) {
 			code, stdout, stderr := brefimg(t, nil, args...)
 			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
 				t.Errorf("exit %d (want %d), no %q in:\n%s%s", code, tc.code, tc.want, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestSecretFlags: --secret reads a variable or a file, by default $ID
+// and else the file ID; a bad one is named, never its value.
+func TestSecretFlags(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "auth.json")
+	if err := os.WriteFile(file, []byte(`{"token":"from-file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		return map[string]string{"COMPOSER_AUTH": "from-env", "TOKEN": "default-env"}[k]
+	}
+	tests := []struct {
+		flags []string
+		want  map[string]string
+		err   string
+	}{
+		{flags: []string{"id=composer,env=COMPOSER_AUTH"}, want: map[string]string{"composer": "from-env"}},
+		{flags: []string{"id=auth,src=" + file}, want: map[string]string{"auth": `{"token":"from-file"}`}},
+		{flags: []string{"id=TOKEN"}, want: map[string]string{"TOKEN": "default-env"}},
+		{flags: []string{"id=" + file}, want: map[string]string{file: `{"token":"from-file"}`}},
+		{flags: []string{"id=x,env=UNSET"}, err: "--secret id=x,env=UNSET: $UNSET is not set"},
+		{flags: []string{"env=COMPOSER_AUTH"}, err: "name the secret"},
+		{flags: []string{"id=x,env=A,src=b"}, err: "not both"},
+		{flags: []string{"id=x,value=1"}, err: "use id=ID"},
+		{flags: []string{"id=x,src=" + filepath.Join(dir, "none")}, err: "no such file"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.flags, " "), func(t *testing.T) {
+			t.Parallel()
+			got, err := secretValues(tc.flags, env)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "from-env") {
+					t.Errorf("error %v, want one about %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("got %d secrets, want %d", len(got), len(tc.want))
+			}
+			for k, v := range tc.want {
+				if string(got[k]) != v {
+					t.Errorf("secret %s = %q, want %q", k, got[k], v)
+				}
 			}
 		})
 	}

@@ -66,7 +66,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if o.dryRun {
 		return o.printDryRun(stdout, stderr, fs, pl)
 	}
-	b, done, err := o.builder(client, lock, stderr, nil)
+	b, done, err := o.builder(client, lock, stderr, nil, pl.Solve != nil)
 	if err != nil {
 		return o.fail(stderr, err)
 	}

@@ -196,7 +196,7 @@ func (o *buildOptions) buildServerlessImage(ctx context.Context, client *registr
 	if err != nil {
 		return builtImage{}, err
 	}
-	b, done, err := o.builder(client, lock, io.Discard, nil)
+	b, done, err := o.builder(client, lock, io.Discard, nil, pl.Solve != nil)
 	if err != nil {
 		return builtImage{}, err
 	}
