@@ -272,6 +272,14 @@ func TestBuildKitRun(t *testing.T) {
 		}
 	})
 
+	t.Run("an image the daemon would pull itself is refused", func(t *testing.T) {
+		t.Parallel()
+		code, _, stderr := build(t, "FROM "+shellBase+"\nRUN --mount=type=bind,from=example/tools:1,target=/tools true\n", true, "-t", reg.Host+"/app:pull")
+		if code != exitBuild || !strings.Contains(stderr, "BuildKit would pull that image itself, unpinned") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+
 	t.Run("a failing RUN fails the build and pushes nothing", func(t *testing.T) {
 		t.Parallel()
 		code, _, stderr := build(t, "FROM "+shellBase+"\nRUN echo about to fail && exit 3\n", true, "-t", reg.Host+"/app:fail")
