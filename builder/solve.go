@@ -41,6 +41,10 @@ type SolveRequest struct {
 	// Exclude lists paths of this machine that must not be sent with the
 	// build context (Plan.Exclude).
 	Exclude []string
+	// Intermediate is true when the builder only reads the image (a
+	// stage the final stage copies from), never pushes it: its layers
+	// may be uncompressed, with the times the build gave them.
+	Intermediate bool
 	// OCI is true when the image is made with OCI media types, false for
 	// Docker's: the base's kind, as brefimg's own builds keep it.
 	OCI bool
@@ -132,10 +136,12 @@ func (r *run) inputs(ctx context.Context, base v1.Image, read func(context.Conte
 	return out, nil
 }
 
-// solve has the Solver build the target stage (a stage's name, or "" for
-// the Dockerfile's target) for platform, with images, in a directory of
-// its own that the result removes once closed.
+// solve has the Solver build the target stage (a stage's name, which is
+// an intermediate image, or "" for the Dockerfile's target, the image the
+// build makes) for platform, with images, in a directory of its own that
+// the result removes once closed.
 func (r *run) solve(ctx context.Context, target string, platform v1.Platform, images []SolveImage) (v1.Image, error) {
+	intermediate := target != ""
 	if r.b.o.solver == nil {
 		return nil, errNoSolver
 	}
@@ -145,7 +151,7 @@ func (r *run) solve(ctx context.Context, target string, platform v1.Platform, im
 	}
 	r.res.OnClose(func() error { return os.RemoveAll(dir) })
 	return r.b.o.solver.Solve(ctx, SolveRequest{Solve: *r.pl.Solve, File: r.pl.File, Target: target, Platform: platform,
-		Epoch: r.b.o.epoch, Images: images, Exclude: r.pl.Exclude, Dir: dir, OCI: r.layerMT == types.OCILayer})
+		Epoch: r.b.o.epoch, Images: images, Exclude: r.pl.Exclude, Dir: dir, OCI: r.layerMT == types.OCILayer, Intermediate: intermediate})
 }
 
 // solveWhole has the Solver build the whole image of a Dockerfile whose

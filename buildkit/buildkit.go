@@ -248,12 +248,7 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 		Exports: []client.ExportEntry{{
 			Type:        client.ExporterOCI,
 			OutputStore: cs,
-			Attrs: map[string]string{
-				"tar":               "false",
-				"compression":       "gzip",
-				"oci-mediatypes":    strconv.FormatBool(req.OCI),
-				"rewrite-timestamp": "true",
-			},
+			Attrs:       exportAttrs(req),
 		}},
 	}
 	if len(s.o.secrets) > 0 {
@@ -267,7 +262,22 @@ func (s *Solver) Solve(ctx context.Context, req builder.SolveRequest) (v1.Image,
 		}
 		return nil, fmt.Errorf("BuildKit building %s: %w", what, err)
 	}
-	return readOutput(store, filepath.Join(req.Dir, "image"), resp)
+	return readOutput(store, filepath.Join(req.Dir, "image"), resp, !req.Intermediate)
+}
+
+// exportAttrs are the OCI exporter's options: gzip layers whose times are
+// SOURCE_DATE_EPOCH for an image brefimg pushes; for an intermediate one,
+// which brefimg only reads (its COPY writes its own times), layers left
+// uncompressed as they are, which saves compressing them twice.
+func exportAttrs(req builder.SolveRequest) map[string]string {
+	attrs := map[string]string{"tar": "false", "oci-mediatypes": strconv.FormatBool(req.OCI)}
+	if req.Intermediate {
+		attrs["compression"] = "uncompressed"
+	} else {
+		attrs["compression"] = "gzip"
+		attrs["rewrite-timestamp"] = "true"
+	}
+	return attrs
 }
 
 // sharedKey names the build context for the daemon, so that a rebuild of
@@ -462,9 +472,10 @@ func excluded(dir string, exclude []string) []string {
 
 // readOutput reads the image BuildKit exported to the store, as its
 // exporter response describes it, through an OCI layout at dir that
-// indexes it alone: one single-platform image manifest with gzip layers,
-// and no attestation. (The builder checks its platform.)
-func readOutput(store, dir string, resp map[string]string) (v1.Image, error) {
+// indexes it alone: one single-platform image manifest, and no
+// attestation, with gzip layers (unless not gzipOnly: an intermediate
+// image). The builder checks its platform.
+func readOutput(store, dir string, resp map[string]string, gzipOnly bool) (v1.Image, error) {
 	raw, err := base64.StdEncoding.DecodeString(resp[exptypes.ExporterImageDescriptorKey])
 	if err != nil || len(raw) == 0 {
 		return nil, fmt.Errorf("BuildKit did not say what it exported (%s: %q)", exptypes.ExporterImageDescriptorKey, resp[exptypes.ExporterImageDescriptorKey])
@@ -486,6 +497,9 @@ func readOutput(store, dir string, resp map[string]string) (v1.Image, error) {
 	}
 	if err := validate.Image(img, validate.Fast); err != nil {
 		return nil, fmt.Errorf("the image BuildKit exported is broken: %w", err)
+	}
+	if !gzipOnly {
+		return img, nil
 	}
 	m, err := img.Manifest()
 	if err != nil {

@@ -207,7 +207,7 @@ func TestReadOutput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := readOutput(store, filepath.Join(t.TempDir(), "image"), tc.resp(t))
+			_, err := readOutput(store, filepath.Join(t.TempDir(), "image"), tc.resp(t), true)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("refused: %v", err)
