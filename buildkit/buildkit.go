@@ -194,12 +194,36 @@ func (s *Solver) connect(ctx context.Context) (*client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to BuildKit at %s: %w", s.addr, err)
 	}
-	if _, err := c.ListWorkers(ctx); err != nil {
+	if err := hasWorker(ctx, c); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("connecting to BuildKit at %s: %v: is buildkitd running there? (start one with buildkitd, or docker run -d --privileged moby/buildkit)", s.addr, cause(err))
 	}
 	s.client = c
 	return c, nil
+}
+
+// hasWorker returns nil when the daemon c talks to lists a worker.
+func hasWorker(ctx context.Context, c *client.Client) error {
+	ws, err := c.ListWorkers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ws) == 0 {
+		return errors.New("the daemon lists no worker")
+	}
+	return nil
+}
+
+// Ready returns nil when the daemon at addr answers and lists a worker,
+// with a connection of its own (a gRPC connection that failed once backs
+// off for seconds): for those who start a daemon and wait for it.
+func Ready(ctx context.Context, addr string) error {
+	c, err := client.New(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return hasWorker(ctx, c)
 }
 
 // Solve builds req on the daemon and returns the image, which it reads

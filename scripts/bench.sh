@@ -10,7 +10,11 @@
 # runs brefimg (flags; flags with --split none; the seed's Dockerfile), a
 # crane script and buildah on three scenarios (cold, warm, no-op) against
 # each, measures the floor, warm rebuilds at larger app scales, and profiles
-# in-process rebuilds to say where their time goes; writes BENCHMARKS.md.
+# in-process rebuilds to say where their time goes; then builds two
+# Dockerfiles that RUN a command (testdata/bench/run-final: RUN in the final
+# stage, which BuildKit builds whole; testdata/bench/run-stage: RUN in a
+# builder stage, which BuildKit builds alone) with brefimg --buildkit on a
+# buildkitd of its own and with buildah, cold and warm; writes BENCHMARKS.md.
 #
 # Settings (environment):
 #   BENCH_RUNS=5            runs per scenario for brefimg and crane (and the floor)
@@ -25,6 +29,11 @@
 #   BENCH_PROFILE=1         profile in-process rebuilds (set to 0 to skip)
 #   BENCH_BUILDAH_LAYERS=   set to 1 to give buildah bud --layers (its layer cache)
 #   BENCH_RUN_TIMEOUT=600   seconds before one run is killed (and counted as failed)
+#   BENCH_RUN=1             the Dockerfiles that RUN (brefimg --buildkit, buildah); 0 skips them
+#   BENCH_RUN_RUNS=3        runs per scenario there (cold, warm), each tool
+#   BENCH_RUN_DOCKERFILES="run-final run-stage"   of testdata/bench/
+#   BENCH_RUN_TOOLS="brefimg buildah"             tools there
+#   BENCH_BUILDKITD=        the buildkitd binary (default bin/buildkitd, else buildkitd in PATH)
 #   BENCH_OUT=BENCHMARKS.md where the report goes
 #   BENCH_KEEP=             set to 1 to keep the temporary directory
 set -euo pipefail
@@ -45,6 +54,10 @@ SCALE_REGISTRY=${BENCH_SCALE_REGISTRY:-ext}
 PROFILE=${BENCH_PROFILE:-1}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-600}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
+RUN_SECTION=${BENCH_RUN:-1}
+RUN_RUNS=${BENCH_RUN_RUNS:-3}
+RUN_DOCKERFILES=${BENCH_RUN_DOCKERFILES-run-final run-stage}
+RUN_TOOLS=${BENCH_RUN_TOOLS:-brefimg buildah}
 GO=${GO:-go}
 CRANE_VERSION=v0.22.1
 EPOCH=1700000000
@@ -65,8 +78,36 @@ ENVF=$STATE/env
 BENCHREG_PID=
 EXT_PID=
 CHILD=
+# The BuildKit daemon of the RUN section: its process (the leader of its
+# own process group), root directory and address.
+BK_PID=
+BK_ROOT=
+BK_ADDR=
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# mounts_under DIR: the mount points at or under DIR, deepest first (the
+# octal escapes of /proc/self/mountinfo decoded).
+mounts_under() {
+	local dir=$1
+	awk -v d="$dir" '{
+		m = $5
+		while (match(m, /\\[0-7][0-7][0-7]/)) {
+			c = substr(m, RSTART + 1, 3)
+			m = substr(m, 1, RSTART - 1) sprintf("%c", (substr(c, 1, 1) * 64) + (substr(c, 2, 1) * 8) + substr(c, 3, 1)) substr(m, RSTART + 4)
+		}
+		if (m == d || index(m, d "/") == 1) print length(m) "\t" m
+	}' /proc/self/mountinfo | sort -rn | cut -f2-
+}
+
+# unmount_under DIR: detach every mount at or under DIR; fails when some remain.
+unmount_under() {
+	local m
+	while IFS= read -r m; do
+		if [[ -n $m ]]; then umount -l "$m" 2>/dev/null || true; fi
+	done < <(mounts_under "$1")
+	[[ -z $(mounts_under "$1") ]]
+}
 note() { log "NOTE: $*"; printf 'note=%s\n' "$*" >>"$ENVF"; }
 setenv() { printf '%s=%s\n' "$1" "$2" >>"$ENVF"; }
 
@@ -79,6 +120,7 @@ cleanup() {
 		wait "$CHILD" 2>/dev/null || true
 	fi
 	ext_stop 2>/dev/null || true
+	bk_stop 2>/dev/null || true
 	if [[ -n $BENCHREG_PID ]] && kill -0 "$BENCHREG_PID" 2>/dev/null; then
 		kill -TERM "$BENCHREG_PID" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$BENCHREG_PID" 2>/dev/null || break; sleep 0.2; done
@@ -87,6 +129,9 @@ cleanup() {
 	fi
 	if [[ ${BENCH_KEEP:-} == 1 ]]; then
 		log "kept $STATE"
+	elif ! unmount_under "$STATE"; then
+		# Removing a tree with something still mounted in it could reach outside it.
+		log "left $STATE: still mounted there: $(mounts_under "$STATE" | tr '\n' ' ')"
 	else
 		rm -rf "$STATE"
 	fi
@@ -99,7 +144,7 @@ mkdir -p "$STATE/tmp" "$STATE/docker" "$BIN"
 # Every tool's temporary files and Docker config live in the temporary directory.
 export TMPDIR=$STATE/tmp DOCKER_CONFIG=$STATE/docker
 echo '{"auths": {}}' >"$DOCKER_CONFIG/config.json"
-printf 'tool\tscenario\tscale\trun\tseconds\tcpu_seconds\trss_kb\tstatus\tdigest\tuploads\tupload_bytes\tpulled_bytes\ttool_pushed\tregistry\n' >"$RESULTS"
+printf 'tool\tscenario\tscale\trun\tseconds\tcpu_seconds\trss_kb\tstatus\tdigest\tuploads\tupload_bytes\tpulled_bytes\ttool_pushed\tregistry\tdaemon_cpu_seconds\n' >"$RESULTS"
 : >"$ENVF"
 
 # ---------------------------------------------------------------- tools
@@ -348,6 +393,7 @@ fresh_state() {
 	case $1 in
 	brefimg*) rm -rf "$STATE/cache-$1" "$STATE/xdg-$1"; mkdir -p "$STATE/cache-$1" "$STATE/xdg-$1" ;;
 	buildah) rm -rf "$STATE/buildah" ;;
+	buildah-*) rm -rf "${STATE:?}/$1" ;;
 	crane) rm -rf "$STATE/crane-work" ;;
 	esac
 }
@@ -360,22 +406,49 @@ set_cmd() {
 	local tool=$1 app=$2 ref=$3
 	case $tool in
 	brefimg*)
+		# The Dockerfiles that RUN pull the base with a shell (SHELL_PREFIX).
+		local mirror=$SOURCE
+		[[ $tool == brefimg-run-* ]] && mirror=$SOURCE/$SHELL_PREFIX
 		CMD=(env "XDG_CACHE_HOME=$STATE/xdg-$tool" "$BREFIMG" build
-			--mirror "$SOURCE" --insecure-registry "$SOURCE" --insecure-registry "${ref%%/*}"
+			--mirror "$mirror" --insecure-registry "$SOURCE" --insecure-registry "${ref%%/*}"
 			--source-date-epoch "$EPOCH" --progress plain
 			--digest-file "$STATE/brefimg.digest" --metadata-file "$STATE/brefimg.json" -t "$ref")
 		case $tool in
 		brefimg) CMD+=(--bref 1 --php 8.0 --ext redis@0.10,gmp@0.10) ;;
 		brefimg-1l) CMD+=(--bref 1 --php 8.0 --ext redis@0.10,gmp@0.10 --split none) ;;
 		brefimg-df) CMD+=(-f "$DOCKERFILE") ;;
+		brefimg-run-*) CMD+=(-f "$ROOT/testdata/bench/${tool#brefimg-}/Dockerfile" --buildkit "$BK_ADDR") ;;
 		esac
 		[[ -n $CACHE_FLAG ]] && CMD+=(--cache-dir "$STATE/cache-$tool")
 		CMD+=("$app")
+		if [[ -n $STAMP ]]; then
+			# The progress lines (standard error) go on to the run's log as
+			# they are, and to STAMP with the time of each.
+			# shellcheck disable=SC2016 # expanded by the inner bash
+			CMD=(bash -c 'b=$1 f=$2; shift 2; set -o pipefail; { "$@" 2>&1 1>&3 3>&- | "$b" stamp -out "$f" >&2; } 3>&1' stamp "$BENCHREG" "$STAMP" "${CMD[@]}")
+		fi
 		;;
 	crane) CMD=(bash -eo pipefail -c 'crane_build "$@"' crane_build "$app" "$ref" "$STATE/crane-work") ;;
 	buildah) CMD=(bash -eo pipefail -c 'buildah_build "$@"' buildah_build "$app" "$ref" "$STATE/buildah" "$STATE/Dockerfile") ;;
+	# The Dockerfiles that RUN, their images named in the source registry.
+	buildah-run-*) CMD=(bash -eo pipefail -c 'buildah_build "$@"' buildah_build "$app" "$ref" "$STATE/$tool" "$STATE/Dockerfile.${tool#buildah-}") ;;
 	esac
 }
+
+# The CPU time (user + system, its own and its reaped children's) of the
+# process DAEMON_PID, in clock ticks: the BuildKit daemon's share of a run.
+DAEMON_PID=
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+daemon_ticks() {
+	[[ -n $DAEMON_PID && -r /proc/$DAEMON_PID/stat ]] || { echo -1; return 0; }
+	# The fields after the command name, which is in parentheses.
+	sed 's/^.*) //' "/proc/$DAEMON_PID/stat" | awk '{print $12 + $13 + $14 + $15}'
+}
+
+# STAMP: when set, the file the run's progress lines were written to with
+# the time of each (set_cmd has the command write it): measure records it
+# with the run's start and end for the report's account of its phases.
+STAMP=
 
 LAST_STATUS=
 # measure TOOL SCENARIO SCALE RUN REF CMD...: run CMD timed and record one line
@@ -390,7 +463,8 @@ measure() {
 	local ext_off=0
 	[[ $REG == ext ]] && ext_off=$(stat -c %s "$EXT_LOG")
 	rm -f "$STATE/time.txt"
-	local t0 t1 status=ok
+	local t0 t1 status=ok dt0 dt1 dcpu=-1
+	dt0=$(daemon_ticks)
 	t0=$EPOCHREALTIME
 	# In the background, so that a signal to this script is handled at once.
 	timeout "$RUN_TIMEOUT" "${TIMECMD[@]}" "$@" >"$STATE/run.out" 2>"$STATE/run.err" </dev/null &
@@ -398,6 +472,11 @@ measure() {
 	wait "$CHILD" || status=fail
 	t1=$EPOCHREALTIME
 	CHILD=
+	dt1=$(daemon_ticks)
+	if [[ $dt0 != -1 && $dt1 != -1 ]]; then
+		dcpu=$(awk -v a="$dt0" -v b="$dt1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / hz}')
+	fi
+	[[ -n $STAMP ]] && setenv stamped "$tool $scenario $scale $run $REG $t0 $t1 $STAMP"
 	local secs cpu=-1 rss=-1 digest=- uploads=-1 upbytes=-1 pulled=-1 pushed=-1 kv stats
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 	if [[ -s $STATE/time.txt ]]; then
@@ -422,9 +501,9 @@ measure() {
 	if [[ $tool == brefimg* ]]; then
 		pushed=$(grep -c '^pushed blob' "$STATE/run.err" || true)
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$scenario" "$scale" "$run" "$secs" \
-		"${cpu:--1}" "${rss:--1}" "$status" "$digest" "$uploads" "$upbytes" "$pulled" "$pushed" "$REG" >>"$RESULTS"
-	log "$(printf '%-6s %-10s %-7s %3sx run %s: %7ss  cpu %ss  rss %s kB  %s blob(s) up  %s  %s' "$REG" "$tool" "$scenario" "$scale" "$run" "$secs" "$cpu" "$rss" "$uploads" "${digest:0:19}" "$status")"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$scenario" "$scale" "$run" "$secs" \
+		"${cpu:--1}" "${rss:--1}" "$status" "$digest" "$uploads" "$upbytes" "$pulled" "$pushed" "$REG" "$dcpu" >>"$RESULTS"
+	log "$(printf '%-6s %-10s %-7s %3sx run %s: %7ss  cpu %ss  rss %s kB  %s blob(s) up  %s  %s' "$REG" "$tool" "$scenario" "$scale" "$run" "$secs" "$cpu" "$rss" "$uploads" "${digest:0:19}" "$status")$([[ $dcpu != -1 ]] && echo "  buildkitd cpu ${dcpu}s")"
 	LAST_STATUS=$status
 	if [[ $status != ok ]]; then
 		log "  stderr: $(tail -n 5 "$STATE/run.err" | tr '\n' ' ')"
@@ -536,6 +615,215 @@ run_scale() {
 	rm -rf "$dir"
 }
 
+# ---------------------------------------------------------------- Dockerfiles that RUN
+
+# The images of the Dockerfiles that RUN: the same as the others', but the
+# base has a shell (benchfix.SeedShell), under this prefix of the source.
+SHELL_PREFIX=shell
+BUILDKITD=
+BK_SNAPSHOTTER=overlayfs
+BK_EXTRA=()
+BK_N=0
+RUN_WHY=
+
+# alive PID: the process runs (a zombie does not).
+alive() {
+	[[ -r /proc/$1/stat ]] && [[ $(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1) != Z ]]
+}
+
+# bk_start: a buildkitd on a new, empty root (no build cache, no image), the
+# leader of a process group of its own, with the OCI worker (runc); fails
+# when it does not answer within 60 s.
+bk_start() {
+	BK_N=$((BK_N + 1))
+	BK_ROOT=$STATE/bk-$BK_N
+	BK_ADDR=unix://$BK_ROOT/buildkitd.sock
+	mkdir -p "$BK_ROOT"
+	# Not a job of this shell, so setsid makes this very process (no fork)
+	# the leader of a new session and process group.
+	PATH=$PATH:/usr/sbin:/sbin setsid "$BUILDKITD" --root "$BK_ROOT" --addr "$BK_ADDR" \
+		--oci-worker=true --containerd-worker=false --oci-worker-snapshotter="$BK_SNAPSHOTTER" "${BK_EXTRA[@]}" \
+		>"$STATE/buildkitd-$BK_N.log" 2>&1 </dev/null &
+	BK_PID=$!
+	"$BENCHREG" bkwait -addr "$BK_ADDR" -pid "$BK_PID" -timeout 60s 2>>"$STATE/buildkitd-$BK_N.log"
+}
+
+# bk_stop: SIGTERM to the daemon's process group, SIGKILL after 10 s (and
+# to what outlived it: runc, a build step), then unmount what is left under
+# its root and remove it.
+bk_stop() {
+	if [[ -n $BK_PID ]]; then
+		kill -TERM -- "-$BK_PID" 2>/dev/null || kill -TERM "$BK_PID" 2>/dev/null || true
+		local i
+		for i in $(seq 100); do alive "$BK_PID" || break; sleep 0.1; done
+		kill -KILL -- "-$BK_PID" 2>/dev/null || true
+		wait "$BK_PID" 2>/dev/null || true
+		BK_PID=
+	fi
+	if [[ -n $BK_ROOT ]]; then
+		if unmount_under "$BK_ROOT"; then
+			rm -rf "$BK_ROOT"
+		else
+			log "left $BK_ROOT: still mounted there: $(mounts_under "$BK_ROOT" | tr '\n' ' ')"
+		fi
+		BK_ROOT=
+	fi
+}
+
+# bk_fresh: a daemon with no state (stopped and started again on a new root).
+bk_fresh() {
+	bk_stop
+	if ! bk_start; then
+		RUN_WHY="buildkitd ($BK_SNAPSHOTTER snapshotter) did not start: $(grep -v fsverity "$STATE/buildkitd-$BK_N.log" | tail -n 3 | tr '\n' ' ' | sed 's/ *$//' | cut -c1-300)"
+		bk_stop
+		return 1
+	fi
+}
+
+# run_prereqs: root, runc, buildkitd and a static busybox, with `make
+# buildkit` (scripts/buildkit-deps.sh) tried once when one is missing; sets
+# BUILDKITD, or RUN_WHY and fails.
+run_prereqs() {
+	local missing=() tried=${1:-}
+	if [[ $(id -u) != 0 ]]; then
+		RUN_WHY="not root (uid $(id -u)): buildkitd with runc needs root (rootless BuildKit is out of scope)"
+		return 1
+	fi
+	PATH=$PATH:/usr/sbin:/sbin command -v runc >/dev/null || missing+=("runc")
+	[[ -x /bin/busybox ]] || missing+=("a static /bin/busybox (busybox-static)")
+	BUILDKITD=${BENCH_BUILDKITD:-}
+	if [[ -z $BUILDKITD ]]; then
+		if [[ -x $ROOT/bin/buildkitd ]]; then
+			BUILDKITD=$ROOT/bin/buildkitd
+		else
+			BUILDKITD=$(command -v buildkitd || true)
+		fi
+	fi
+	[[ -n $BUILDKITD && -x $BUILDKITD ]] || missing+=("buildkitd (${BUILDKITD:-no bin/buildkitd, none in PATH})")
+	((${#missing[@]} == 0)) && return 0
+	if [[ -z $tried && -z ${BENCH_BUILDKITD:-} ]]; then
+		log "missing ${missing[*]}: trying make buildkit (scripts/buildkit-deps.sh)"
+		GO=$GO "$ROOT/scripts/buildkit-deps.sh" >"$STATE/buildkit-deps.log" 2>&1 || true
+		run_prereqs tried
+		return
+	fi
+	local list
+	list=$(printf '%s, ' "${missing[@]}")
+	RUN_WHY="missing ${list%, } (make buildkit installs runc and busybox-static and builds bin/buildkitd, as root)"
+	if [[ -s $STATE/buildkit-deps.log ]]; then
+		RUN_WHY+="; make buildkit said: $(tail -n 2 "$STATE/buildkit-deps.log" | tr '\n' ' ' | cut -c1-200)"
+	fi
+	return 1
+}
+
+# run_measure TOOL SCENARIO RUN REF: one measured run of a RUN tool on the
+# 1x app; brefimg's with the daemon's CPU time and its progress stamped.
+run_measure() {
+	local tool=$1 sc=$2 i=$3 ref=$4
+	if [[ $tool == brefimg-* ]]; then
+		mkdir -p "$STATE/stamps"
+		STAMP=$STATE/stamps/$tool-$sc-$i.log
+		DAEMON_PID=$BK_PID
+	fi
+	set_cmd "$tool" "$APP" "$ref"
+	measure "$tool" "$sc" 1 "$i" "$ref" "${CMD[@]}"
+	STAMP='' DAEMON_PID=''
+	[[ $LAST_STATUS == ok ]] || { failed "$tool" "$sc run $i"; return 1; }
+}
+
+# run_run TOOL: cold runs (empty target, no local state: for brefimg a new
+# cache directory and a new buildkitd), then warm runs (one file of app/
+# changed, state kept), then for brefimg a build of the last warm tree from
+# nothing, whose digest the last warm one must have.
+run_run() {
+	local tool=$1 ref=$TGT/bench/$1:latest i
+	log "== $REG: $tool: $RUN_RUNS run(s) per scenario"
+	"$BENCHREG" change -dir "$APP" -n 0 >/dev/null
+	for i in $(seq "$RUN_RUNS"); do
+		reset_target
+		fresh_state "$tool"
+		if [[ $tool == brefimg-* ]] && ! bk_fresh; then note "$tool: $RUN_WHY"; return 0; fi
+		run_measure "$tool" cold "$i" "$ref" || return 0
+	done
+	for i in $(seq "$RUN_RUNS"); do
+		"$BENCHREG" change -dir "$APP" -n "$i" >/dev/null
+		run_measure "$tool" warm "$i" "$ref" || return 0
+	done
+	if [[ $tool == brefimg-* ]]; then
+		reset_target
+		fresh_state "$tool"
+		bk_fresh || { note "$tool: $RUN_WHY"; return 0; }
+		run_measure "$tool" verify 1 "$ref" || true
+	fi
+	fresh_state "$tool"
+	"$BENCHREG" change -dir "$APP" -n 0 >/dev/null
+}
+
+# run_section: the Dockerfiles that RUN, with brefimg --buildkit and
+# buildah, against the registry in its own process (else benchreg's).
+run_section() {
+	if [[ $RUN_SECTION == 0 ]]; then
+		setenv run_skip "skipped (BENCH_RUN=0)"
+		return 0
+	fi
+	if ! run_prereqs; then
+		log "NOTE: the Dockerfiles that RUN are not measured: $RUN_WHY"
+		setenv run_skip "$RUN_WHY"
+		return 0
+	fi
+	if ! "$BENCHREG" seedshell -source "$SOURCE" -prefix "$SHELL_PREFIX" >"$STATE/seedshell.out" 2>"$STATE/seedshell.log"; then
+		RUN_WHY="the base with a shell could not be made: $(tail -n 2 "$STATE/seedshell.log" | tr '\n' ' ' | cut -c1-300)"
+		log "NOTE: the Dockerfiles that RUN are not measured: $RUN_WHY"
+		setenv run_skip "$RUN_WHY"
+		return 0
+	fi
+	# Without the source's address, which changes from run to run.
+	setenv run_base "$(head -n 1 "$STATE/seedshell.out" | sed "s#^$SOURCE/##")"
+	if "$BUILDKITD" --help 2>&1 | grep -q -- '--oci-worker-gc[ =]'; then BK_EXTRA=(--oci-worker-gc=false); fi
+	# overlayfs, else native (as internal/testbuildkit does).
+	if ! bk_fresh; then
+		local first=$RUN_WHY
+		BK_SNAPSHOTTER=native
+		if ! bk_fresh; then
+			setenv run_skip "$first; $RUN_WHY"
+			log "NOTE: the Dockerfiles that RUN are not measured: $first; $RUN_WHY"
+			return 0
+		fi
+	fi
+	setenv buildkitd "$("$BUILDKITD" --version 2>&1 | head -n 1 | awk '{print $3}') (OCI worker: runc $(PATH=$PATH:/usr/sbin:/sbin runc --version 2>&1 | awk 'NR == 1 {print $3}'), $BK_SNAPSHOTTER snapshotter)"
+	local have_buildah=
+	if [[ " $RUN_TOOLS " == *" buildah "* ]]; then
+		if command -v buildah >/dev/null; then
+			have_buildah=1
+			[[ -z $HAVE_BUILDAH ]] && setenv buildah "$(buildah --version 2>&1 | awk '{print $3}')"
+		else
+			note "buildah unavailable: the Dockerfiles that RUN have no buildah rows"
+		fi
+	fi
+	local reg=ext
+	[[ " $REGISTRIES " == *" ext "* ]] || reg=inproc
+	use_registry "$reg"
+	setenv run_registry "$reg"
+	local df
+	for df in $RUN_DOCKERFILES; do
+		if [[ ! -f $ROOT/testdata/bench/$df/Dockerfile ]]; then
+			note "no testdata/bench/$df/Dockerfile: not measured"
+			continue
+		fi
+		setenv run_dockerfile "$df"
+		# buildah pulls the images from the source registry, by their names there.
+		sed -E "s#(^FROM[[:space:]]+|--from=)bref/#\1$SOURCE/$SHELL_PREFIX/bref/#" "$ROOT/testdata/bench/$df/Dockerfile" >"$STATE/Dockerfile.$df"
+		[[ " $RUN_TOOLS " == *" brefimg "* ]] && run_run "brefimg-$df"
+		[[ -n $have_buildah ]] && run_run "buildah-$df"
+	done
+	bk_stop
+	local left
+	left=$(pgrep -f "$STATE/bk-" || true)
+	[[ -z $left ]] || note "processes left by buildkitd: $left"
+}
+
+# ---------------------------------------------------------------- the runs
+
 for reg in $REGISTRIES; do
 	use_registry "$reg"
 	for tool in $TOOLS; do
@@ -561,6 +849,7 @@ use_registry "${REGISTRIES%% *}"
 profile no-op-1x "$APP"
 profile df-no-op-1x "$APP" BREFIMG_BENCH_DOCKERFILE="$DOCKERFILE"
 for s in $SCALES; do run_scale "$s"; done
+run_section
 ext_stop
 
 setenv load_end "$(cut -d' ' -f1-3 /proc/loadavg)"

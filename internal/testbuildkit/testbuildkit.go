@@ -28,7 +28,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/buildkit/client"
+	"github.com/brefimg/brefimg/buildkit"
 )
 
 const (
@@ -314,25 +314,11 @@ func (d *daemon) waitReady() error {
 	}
 }
 
-// listWorkers returns nil when the daemon at addr lists at least one worker.
-// A new client each time: a gRPC connection that failed once backs off for
-// seconds before retrying.
+// listWorkers returns nil when the daemon at addr lists a worker.
 func listWorkers(ctx context.Context, addr string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	c, err := client.New(ctx, addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	ws, err := c.ListWorkers(ctx)
-	if err != nil {
-		return err
-	}
-	if len(ws) == 0 {
-		return errors.New("it lists no worker")
-	}
-	return nil
+	return buildkit.Ready(ctx, addr)
 }
 
 // logTail returns the last [logTailLines] lines of the log at p.

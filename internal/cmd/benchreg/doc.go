@@ -25,7 +25,8 @@
 //	benchreg report -results FILE -env FILE [-out FILE]
 //	    Turns the measurements the script recorded into the markdown report
 //	    (BENCHMARKS.md): medians, ratios to brefimg, digests, blobs, memory,
-//	    the Dockerfile builds against the flag builds, where a rebuild's
+//	    the Dockerfile builds against the flag builds, the Dockerfiles that
+//	    RUN (brefimg with BuildKit against buildah), where a rebuild's
 //	    time goes, and the goals of issues 6 and 19 met or missed.
 //	benchreg registry -root DIR -addr HOST:PORT [-access-log FILE]
 //	    Serves one distribution registry, alone in this process, with the
@@ -38,6 +39,18 @@
 //	    Prints a loopback address whose port is free.
 //	benchreg wait -addr HOST:PORT
 //	    Waits until the registry there answers.
+//	benchreg seedshell -source HOST:PORT [-prefix shell]
+//	    Pushes the seeded images again under HOST:PORT/shell/, the base
+//	    with a shell (benchfix.SeedShell): the images of the Dockerfiles
+//	    that RUN, which brefimg pulls with --mirror HOST:PORT/shell.
+//	benchreg bkwait -addr unix://SOCKET [-timeout 1m] [-pid PID]
+//	    Waits until the BuildKit daemon there lists a worker (or process
+//	    PID has exited).
+//	benchreg stamp -out FILE
+//	    Copies standard input to standard output and writes each line to
+//	    FILE after the time it was read (Unix seconds, a tab): the
+//	    timeline of a build's progress, which the report splits into
+//	    phases.
 //
 // The registries use distribution's filesystem storage driver rather than
 // the in-memory one package internal/testregistry uses: the in-memory driver

@@ -27,6 +27,9 @@ const usage = `usage:
   benchreg extstats -log FILE -offset N
   benchreg freeport
   benchreg wait -addr HOST:PORT
+  benchreg seedshell -source HOST:PORT [-prefix shell]
+  benchreg bkwait -addr unix://SOCKET [-timeout 1m] [-pid PID]
+  benchreg stamp -out FILE
 `
 
 func main() {
@@ -57,6 +60,12 @@ func main() {
 		err = freeportCmd(args)
 	case "wait":
 		err = waitCmd(args)
+	case "seedshell":
+		err = seedShellCmd(args)
+	case "bkwait":
+		err = bkWaitCmd(args)
+	case "stamp":
+		err = stampCmd(args)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)

@@ -45,8 +45,9 @@ const (
 
 // run is one measured run, one line of the results file the script writes:
 // tool scenario scale run seconds cpu_seconds rss_kb status digest uploads
-// upload_bytes pulled_bytes tool_pushed registry, tab-separated, with a
-// header line (results without the registry column are benchreg's).
+// upload_bytes pulled_bytes tool_pushed registry daemon_cpu_seconds,
+// tab-separated, with a header line (results without the registry column
+// are benchreg's; without daemon_cpu_seconds, no run had a daemon).
 type run struct {
 	tool, scenario string
 	registry       string
@@ -59,7 +60,8 @@ type run struct {
 	uploads        int64
 	upBytes        int64
 	pulledBytes    int64
-	toolPushed     int64 // the tool's own count of blobs pushed; -1 when it has none
+	toolPushed     int64   // the tool's own count of blobs pushed; -1 when it has none
+	daemonCPU      float64 // CPU seconds of the BuildKit daemon during the run; -1 when none
 }
 
 // results are the runs, and the environment the script recorded.
@@ -136,12 +138,18 @@ func parseRuns(r io.Reader) ([]run, error) {
 		if line == 1 && len(f) > 0 && f[0] == "tool" || strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		if len(f) != 13 && len(f) != 14 {
-			return nil, fmt.Errorf("line %d: %d fields, want 14", line, len(f))
+		if len(f) < 13 || len(f) > 15 {
+			return nil, fmt.Errorf("line %d: %d fields, want 15", line, len(f))
 		}
 		reg := regInproc
-		if len(f) == 14 {
+		if len(f) >= 14 {
 			reg = f[13]
+		}
+		daemonCPU := -1.0
+		if len(f) == 15 {
+			if v, err := strconv.ParseFloat(f[14], 64); err == nil && v >= 0 {
+				daemonCPU = v
+			}
 		}
 		num := func(s string) int64 {
 			n, err := strconv.ParseInt(s, 10, 64)
@@ -162,6 +170,7 @@ func parseRuns(r io.Reader) ([]run, error) {
 			tool: f[0], scenario: f[1], registry: reg, scale: int(num(f[2])), n: int(num(f[3])),
 			secs: secs, cpu: cpu, rssKB: num(f[6]), ok: f[7] == "ok", digest: f[8],
 			uploads: num(f[9]), upBytes: num(f[10]), pulledBytes: num(f[11]), toolPushed: num(f[12]),
+			daemonCPU: daemonCPU,
 		})
 	}
 	return runs, sc.Err()

@@ -88,6 +88,7 @@ func (r *results) markdown() string {
 		r.sideBySide(w, reg)
 	}
 	r.dockerfileTable(w)
+	r.runSection(w)
 	r.scaleTable(w)
 	r.profiles(w)
 	r.goals6(w)
@@ -122,8 +123,12 @@ func (r *results) intro(w writer) {
 	w("# Benchmarks\n\n")
 	w("Written by `make bench` (`scripts/bench.sh`) on %s; every figure below comes from that one run.\n\n", r.envValue("date"))
 	w("Machine: %s CPUs (`nproc`), %s memory, %s; %s; %s.\n", r.envValue("nproc"), r.envValue("mem"), r.envValue("cpu"), r.envValue("kernel"), r.envValue("go"))
-	w("Tools: brefimg %s; crane %s; buildah %s; pigz %s. Registries: %s, and distribution v3 in benchreg's process.\n",
-		orDash(r.envValue("brefimg")), orDash(r.envValue("crane")), orDash(r.envValue("buildah")), orDash(r.envValue("pigz")), orDash(r.envValue("ext_registry")))
+	bk := ""
+	if v := r.envValue("buildkitd"); v != "" {
+		bk = "; buildkitd " + v
+	}
+	w("Tools: brefimg %s; crane %s; buildah %s; pigz %s%s. Registries: %s, and distribution v3 in benchreg's process.\n",
+		orDash(r.envValue("brefimg")), orDash(r.envValue("crane")), orDash(r.envValue("buildah")), orDash(r.envValue("pigz")), bk, orDash(r.envValue("ext_registry")))
 	w("brefimg `--cache-dir`: %s. Total time of the run: %s s. Load average (1, 5, 15 min) before the run: %s; at its end: %s.\n\n",
 		orDash(r.envValue("cache_dir_flag")), orDash(r.envValue("total_seconds")), orDash(r.envValue("load_start")), orDash(r.envValue("load_end")))
 	w("Fixtures (deterministic, `internal/benchfix`): `bref/php-80-fpm:1` shaped like Bref v1's base, with `bref/extra-redis-php-80:0.10` and `bref/extra-gmp-php-80:0.10`: %s MB of blobs in the source registry; the Laravel-like app at 1x: %s files, %s MB.\n\n",
