@@ -38,6 +38,7 @@ func TestRunPlanCopiedDirectory(t *testing.T) {
 		// res, when set, is a build whose app paths are those of the whole
 		// context, which must not stand for a subdirectory's.
 		res     *plan.Result
+		solve   bool     // the Dockerfile RUNs commands (BuildKit builds it)
 		want    []string // "ID PATH" findings that must be there
 		notWant []string // IDs or "ID PATH" findings that must not
 		skipped string   // part of AppSkipped, "" when the app is checked
@@ -56,6 +57,8 @@ func TestRunPlanCopiedDirectory(t *testing.T) {
 		{name: "excluded but for an exception", src: "./app", ignore: []string{"app", "!app/vendor"}, notWant: []string{"vendor-missing", "secret-dotenv"}},
 		{name: "the build's app paths are the context's, not the subdirectory's", src: "./app",
 			res: &plan.Result{AppPaths: []string{"vendor/", "vendor/autoload.php"}}, want: []string{"secret-dotenv app/.env"}},
+		{name: "a RUN may make vendor/: without the image, no vendor finding", src: ".", solve: true,
+			want: []string{"secret-dotenv .env"}, notWant: []string{"vendor-missing"}},
 		{name: "a glob is no app directory", src: "./app/*", skipped: "copies no directory"},
 		{name: "a file is no app directory", src: "./app/composer.json", skipped: "copies no directory"},
 		{name: "a missing directory", src: "./nope", skipped: "copies no directory"},
@@ -82,6 +85,9 @@ func TestRunPlanCopiedDirectory(t *testing.T) {
 				dest = AppDest
 			}
 			pl := dockerfilePlan(base, ctx, tc.src, dest, tc.ignore, tc.parents)
+			if tc.solve {
+				pl.Solve = &plan.Solve{Whole: true}
+			}
 			if got := AppSkipped(pl); !strings.Contains(got, tc.skipped) || (tc.skipped == "") != (got == "") {
 				t.Errorf("AppSkipped = %q, want %q", got, tc.skipped)
 			}

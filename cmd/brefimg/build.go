@@ -85,7 +85,6 @@ type buildOptions struct {
 	deploy       deployOptions
 	sls          serverlessOptions
 	buildkit     buildkitOptions
-	checking     bool // brefimg check
 	// unreachable, when set (check and --dry-run), collects the FROM
 	// images of -f whose config could not be read: those runs go on
 	// without them.
@@ -402,10 +401,9 @@ func (o *buildOptions) dockerfilePlan(ctx context.Context, client *registry.Clie
 }
 
 // runSteps reports whether a Dockerfile may RUN commands: when a BuildKit
-// daemon runs them, for brefimg lock, which runs none, and for brefimg
-// check, which checks without the image when no daemon can build it.
+// daemon runs them, and for brefimg lock, which runs none.
 func (o *buildOptions) runSteps() bool {
-	return o.noLock || o.checking || o.buildkit.address(o.getenv) != ""
+	return o.noLock || o.buildkit.address(o.getenv) != ""
 }
 
 // cacheHome is the user's cache directory: $XDG_CACHE_HOME when it is an

@@ -58,7 +58,6 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return usageError(stderr, "check", err)
 	}
 	o.unreachable = &unreachableImages{ctx: ctx}
-	o.checking = true
 	pl, planFindings, lock, err := o.plan(ctx, client)
 	if err != nil {
 		return o.fail(stderr, err)
@@ -72,7 +71,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer done()
 	opts := []pipeline.Option{pipeline.CheckOnly(), pipeline.WithFileChecks(), pipeline.WithPolicy(o.policy()), pipeline.WithLock(lock, o.locked)}
-	if why := o.noImages(pl); why != "" {
+	if why := o.unreachable.reason(); why != "" {
 		opts = append(opts, pipeline.WithoutImages(why))
 	}
 	r, err := pipeline.Run(ctx, b, pl, planFindings, opts...)
@@ -152,21 +151,6 @@ func (u *unreachableImages) reason() string {
 	}
 	return fmt.Sprintf("%v; the Dockerfile was read without the config of %s (for Bref images, that of AWS's Lambda base: WORKDIR /var/task)",
 		u.err, strings.Join(u.refs, ", "))
-}
-
-// noImages says why check cannot build the image of pl: the registry
-// cannot be reached, or the Dockerfile RUNs commands and no BuildKit
-// daemon is named; "" when it can.
-func (o *buildOptions) noImages(pl plan.Plan) string {
-	why := o.unreachable.reason()
-	if pl.Solve != nil && o.buildkit.address(o.getenv) == "" {
-		run := "the Dockerfile RUNs commands, which only a BuildKit daemon runs: to check the image, " + plan.RunHint
-		if why == "" {
-			return run
-		}
-		return why + "; " + run
-	}
-	return why
 }
 
 // printDryRun prints the dry run of the plan, and a note when images of
