@@ -194,13 +194,20 @@ func (s *Solver) connect(ctx context.Context) (*client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to BuildKit at %s: %w", s.addr, err)
 	}
-	if err := hasWorker(ctx, c); err != nil {
+	// A daemon that does not answer in time is not there; the build
+	// itself may take as long as it takes.
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := hasWorker(cctx, c); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("connecting to BuildKit at %s: %v: is buildkitd running there? (start one with buildkitd, or docker run -d --privileged moby/buildkit)", s.addr, cause(err))
 	}
 	s.client = c
 	return c, nil
 }
+
+// connectTimeout bounds the wait for a daemon to answer.
+const connectTimeout = 30 * time.Second
 
 // hasWorker returns nil when the daemon c talks to lists a worker.
 func hasWorker(ctx context.Context, c *client.Client) error {
