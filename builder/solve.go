@@ -77,52 +77,13 @@ func WithSolver(s Solver) Option {
 // has no Solver.
 var errNoSolver = plan.Inputf(plan.FieldFile, "the Dockerfile RUNs commands, which need a container build engine: %s", plan.RunHint)
 
-// readImage is an image a plan reads: the step name it is read for
-// (plan.Input.Name), and the image once read.
-type readImage struct {
-	name string
-	SolveImage
-}
-
-// readImages lists the images the plan reads with the platform each is
-// read for, each once, in the order of Plan.Refs.
-func readImages(pl plan.Plan) []readImage {
-	var out []readImage
-	add := func(name, ref string, p *v1.Platform) {
-		if ref == "" || ref == plan.Scratch {
-			return
-		}
-		platform := pl.Platform
-		if p != nil {
-			platform = *p
-		}
-		for _, o := range out {
-			if o.Ref == ref && o.Platform.Equals(platform) {
-				return
-			}
-		}
-		out = append(out, readImage{name: name, SolveImage: SolveImage{Ref: ref, Platform: platform}})
-	}
-	add("base", pl.Base, nil)
-	for _, s := range pl.Steps {
-		add(s.Name, s.Image, s.Platform)
-	}
-	for _, st := range pl.Stages {
-		add("stage-"+st.Name, st.Base, st.Platform)
-		for _, s := range st.Steps {
-			add(s.Name, s.Image, s.Platform)
-		}
-	}
-	return out
-}
-
 // inputs reads every image the plan reads, with read, but for the base
 // (already read: base).
-func (r *run) inputs(ctx context.Context, base v1.Image, read func(context.Context, readImage) (v1.Image, error)) ([]SolveImage, error) {
-	ins := readImages(r.pl)
+func (r *run) inputs(ctx context.Context, base v1.Image, read func(context.Context, plan.ImageRef) (v1.Image, error)) ([]SolveImage, error) {
+	ins := r.pl.Images()
 	out := make([]SolveImage, len(ins))
 	for i, in := range ins {
-		out[i] = in.SolveImage
+		out[i] = SolveImage{Ref: in.Ref, Platform: in.Platform}
 		if in.Ref == r.pl.Base && in.Platform.Equals(r.pl.Platform) {
 			out[i].Image = base
 			continue
@@ -159,8 +120,8 @@ func (r *run) solve(ctx context.Context, target string, platform v1.Platform, im
 // the mirror and the credentials apply as to any build), then reads its
 // file tree and what each added layer wrote, for the checks.
 func (r *run) solveWhole(ctx context.Context, base v1.Image) (v1.Image, error) {
-	images, err := r.inputs(ctx, base, func(ctx context.Context, in readImage) (v1.Image, error) {
-		img, input, err := r.pull(ctx, in.name, in.Ref, in.Platform)
+	images, err := r.inputs(ctx, base, func(ctx context.Context, in plan.ImageRef) (v1.Image, error) {
+		img, input, err := r.pull(ctx, in.Name, in.Ref, in.Platform)
 		if err == nil {
 			r.res.Inputs = append(r.res.Inputs, input)
 		}
@@ -288,8 +249,8 @@ func originOf(s plan.Step) plan.Origin {
 // commands, and returns the image it made: the final stage copies from
 // it as from any image.
 func (d *dockerBuild) solveStage(ctx context.Context, st *plan.Stage) (*srcImage, error) {
-	images, err := d.r.inputs(ctx, d.base, func(ctx context.Context, in readImage) (v1.Image, error) {
-		si, err := d.image(ctx, in.name, in.Ref, &in.Platform)
+	images, err := d.r.inputs(ctx, d.base, func(ctx context.Context, in plan.ImageRef) (v1.Image, error) {
+		si, err := d.image(ctx, in.Name, in.Ref, &in.Platform)
 		if err != nil {
 			return nil, err
 		}

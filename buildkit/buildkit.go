@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -107,20 +106,12 @@ func WithTLS(t TLS) Option {
 		}
 		for _, f := range []string{t.CA, t.Cert, t.Key} {
 			if _, err := os.Stat(f); f != "" && err != nil {
-				return fmt.Errorf("TLS file %s: %w", f, unwrapPath(err))
+				return fmt.Errorf("TLS file: %w", err)
 			}
 		}
 		o.tls = t
 		return nil
 	}
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // WithStore keeps the blobs of the input images in the OCI layout dir

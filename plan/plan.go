@@ -137,22 +137,52 @@ type Solve struct {
 // their steps copy from, each once; Scratch is left out.
 func (p Plan) Refs() []string {
 	var refs []string
-	add := func(ref string) {
-		if ref != "" && ref != Scratch && !slices.Contains(refs, ref) {
-			refs = append(refs, ref)
-		}
-	}
-	add(p.Base)
-	for _, s := range p.Steps {
-		add(s.Image)
-	}
-	for _, st := range p.Stages {
-		add(st.Base)
-		for _, s := range st.Steps {
-			add(s.Image)
+	for _, im := range p.Images() {
+		if !slices.Contains(refs, im.Ref) {
+			refs = append(refs, im.Ref)
 		}
 	}
 	return refs
+}
+
+// ImageRef is an image a plan reads.
+type ImageRef struct {
+	// Name is the step that reads it: "base", "stage-NAME" for the base
+	// of stage NAME, else the step's Name.
+	Name string
+	// Ref is the reference as the plan names it.
+	Ref string
+	// Platform is the platform it is read for.
+	Platform v1.Platform
+}
+
+// Images lists the images the plan reads, in the order of Refs, each
+// reference and platform once.
+func (p Plan) Images() []ImageRef {
+	var out []ImageRef
+	add := func(name, ref string, platform *v1.Platform) {
+		if ref == "" || ref == Scratch {
+			return
+		}
+		im := ImageRef{Name: name, Ref: ref, Platform: p.Platform}
+		if platform != nil {
+			im.Platform = *platform
+		}
+		if !slices.ContainsFunc(out, func(o ImageRef) bool { return o.Ref == ref && o.Platform.Equals(im.Platform) }) {
+			out = append(out, im)
+		}
+	}
+	add("base", p.Base, nil)
+	for _, s := range p.Steps {
+		add(s.Name, s.Image, s.Platform)
+	}
+	for _, st := range p.Stages {
+		add("stage-"+st.Name, st.Base, st.Platform)
+		for _, s := range st.Steps {
+			add(s.Name, s.Image, s.Platform)
+		}
+	}
+	return out
 }
 
 // StepKind says how a step is applied.
