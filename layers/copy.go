@@ -783,13 +783,8 @@ func (t *Tree) OverlayLayer(from *Tree, i int, l v1.Layer) *Change {
 	var whiteouts, opaques []string
 	var kept []int
 	for j, e := range from.layerEntries[i] {
-		base := path.Base(e.Path)
-		switch {
-		case base == whiteoutOpaque:
-			opaques = append(opaques, path.Dir(e.Path))
-		case strings.HasPrefix(base, whiteoutPrefix):
-			whiteouts = append(whiteouts, path.Join(path.Dir(e.Path), strings.TrimPrefix(base, whiteoutPrefix)))
-		default:
+		var wh bool
+		if opaques, whiteouts, wh = collectWhiteout(e.Path, opaques, whiteouts); !wh {
 			kept = append(kept, j)
 		}
 	}

@@ -157,18 +157,26 @@ func isWhiteout(p string) bool {
 // applied to what is below, then its entries, as a container runtime
 // does. Contents not captured are read from l when a layer holding them
 // is written.
+// collectWhiteout adds what the layer entry p whites out to opaques (the
+// directory an opaque marker empties) or whiteouts (the path a whiteout
+// removes); ok is false, and nothing is added, for any other entry.
+func collectWhiteout(p string, opaques, whiteouts []string) (_, _ []string, ok bool) {
+	base := path.Base(p)
+	switch {
+	case base == whiteoutOpaque:
+		return append(opaques, path.Dir(p)), whiteouts, true
+	case strings.HasPrefix(base, whiteoutPrefix):
+		return opaques, append(whiteouts, path.Join(path.Dir(p), strings.TrimPrefix(base, whiteoutPrefix))), true
+	}
+	return opaques, whiteouts, false
+}
+
 func (t *Tree) applyListing(l v1.Layer, ls *layerListing) {
 	var whiteouts, opaques []string
 	listed := make([]Entry, len(ls.Entries))
 	for i, e := range ls.Entries {
 		listed[i] = e.Entry
-		base := path.Base(e.Path)
-		switch {
-		case base == whiteoutOpaque:
-			opaques = append(opaques, path.Dir(e.Path))
-		case strings.HasPrefix(base, whiteoutPrefix):
-			whiteouts = append(whiteouts, path.Join(path.Dir(e.Path), strings.TrimPrefix(base, whiteoutPrefix)))
-		}
+		opaques, whiteouts, _ = collectWhiteout(e.Path, opaques, whiteouts)
 	}
 	t.applyWhiteouts(opaques, whiteouts)
 	captured := map[int]content{}
