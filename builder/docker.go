@@ -143,7 +143,8 @@ type contextSource struct {
 	tree *layers.Tree
 }
 
-// srcImage is an image a step copies from (or a stage starts from).
+// srcImage is an image a step copies from (or a stage starts from); tree
+// is nil until image reads it.
 type srcImage struct {
 	ref    string
 	img    v1.Image
@@ -337,8 +338,24 @@ func contextKey(s plan.Step) string {
 	return s.Dir + "\x00" + strings.Join(s.Ignore, "\x00")
 }
 
-// image pulls ref for platform ("" for the plan's) once, and reads its tree.
+// image pulls ref for platform (nil for the plan's) once, and reads its
+// tree once.
 func (d *dockerBuild) image(ctx context.Context, name, ref string, platform *v1.Platform) (*srcImage, error) {
+	si, err := d.pulled(ctx, name, ref, platform)
+	if err != nil || si.tree != nil {
+		return si, err
+	}
+	t, err := layers.ReadTree(ctx, si.img, d.treeOpts()...)
+	if err != nil {
+		return nil, fmt.Errorf("reading the file tree of %s: %w", ref, err)
+	}
+	si.tree = d.keep(t)
+	return si, nil
+}
+
+// pulled pulls ref for platform (nil for the plan's) once, without reading
+// its tree: what an image BuildKit alone reads needs.
+func (d *dockerBuild) pulled(ctx context.Context, name, ref string, platform *v1.Platform) (*srcImage, error) {
 	p := d.pl.Platform
 	if platform != nil {
 		p = *platform
@@ -356,11 +373,7 @@ func (d *dockerBuild) image(ctx context.Context, name, ref string, platform *v1.
 	if err != nil {
 		return nil, fmt.Errorf("reading layers of %s: %w", ref, err)
 	}
-	t, err := layers.ReadTree(ctx, img, d.treeOpts()...)
-	if err != nil {
-		return nil, fmt.Errorf("reading the file tree of %s: %w", ref, err)
-	}
-	si := &srcImage{ref: ref, img: img, layers: ls, tree: d.keep(t)}
+	si := &srcImage{ref: ref, img: img, layers: ls}
 	d.images[key] = si
 	return si, nil
 }

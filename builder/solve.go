@@ -250,7 +250,7 @@ func originOf(s plan.Step) plan.Origin {
 // it as from any image.
 func (d *dockerBuild) solveStage(ctx context.Context, st *plan.Stage) (*srcImage, error) {
 	images, err := d.r.inputs(ctx, d.base, func(ctx context.Context, in plan.ImageRef) (v1.Image, error) {
-		si, err := d.image(ctx, in.Name, in.Ref, &in.Platform)
+		si, err := d.pulled(ctx, in.Name, in.Ref, &in.Platform)
 		if err != nil {
 			return nil, err
 		}
