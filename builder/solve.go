@@ -39,7 +39,8 @@ type SolveRequest struct {
 	// them: the engine must use these and pull nothing itself.
 	Images []SolveImage
 	// Exclude lists paths of this machine that must not be sent with the
-	// build context (Plan.Exclude).
+	// build context: the build's outputs (Plan.Exclude) and the layer
+	// cache, which holds the store of images handed to BuildKit.
 	Exclude []string
 	// Intermediate is true when the builder only reads the image (a
 	// stage the final stage copies from), never pushes it: its layers
@@ -112,7 +113,7 @@ func (r *run) solve(ctx context.Context, target string, platform v1.Platform, im
 	}
 	r.res.OnClose(func() error { return os.RemoveAll(dir) })
 	return r.b.o.solver.Solve(ctx, SolveRequest{Solve: *r.pl.Solve, File: r.pl.File, Target: target, Platform: platform,
-		Epoch: r.b.o.epoch, Images: images, Exclude: r.pl.Exclude, Dir: dir, OCI: r.layerMT == types.OCILayer, Intermediate: intermediate})
+		Epoch: r.b.o.epoch, Images: images, Exclude: r.excluded(), Dir: dir, OCI: r.layerMT == types.OCILayer, Intermediate: intermediate})
 }
 
 // solveWhole has the Solver build the whole image of a Dockerfile whose
